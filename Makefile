@@ -1,0 +1,136 @@
+# anju - build, test and benchmark.
+#
+#   make            build the stages into build/bin
+#   make deps       install the Debian packages anju needs (as root), else
+#                   print the apt-get line
+#   make sample     build and run the pipeline on the bundled sample
+#   make test       build with AddressSanitizer+UBSan and run all tests
+#   make bench      benchmarks (not tests): see README
+#   make format     clang-format every C file; make lint: cppcheck
+
+# Debian packages the build, the tests and the benchmarks need.
+DEB_PACKAGES = gcc make pkg-config libc6-dev libcsv-dev libsqlite3-dev \
+	libpcre2-dev libutf8proc-dev libjansson-dev nettle-dev libcmocka-dev \
+	bats xz-utils python3 sqlite3 time
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+WERROR   ?=
+PKGS      = sqlite3 libpcre2-8 libutf8proc jansson nettle
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS   = -std=c17 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra $(WERROR) $(SAN) \
+	   -Istages/common $(PKG_CFLAGS)
+LDFLAGS  = $(SAN)
+LDLIBS   = $(PKG_LIBS) -lcsv -lm
+
+STAGES   = ingest match verify report diff
+COMMON_SRC := $(wildcard stages/common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+LIB       = $(BUILD)/libanju.a
+BINS      = $(foreach s,$(STAGES),$(if $(wildcard stages/$(s)/main.c),$(BUILD)/bin/anju-$(s)))
+TOOLS_SRC := $(wildcard tools/*.c)
+TOOLS     = $(TOOLS_SRC:tools/%.c=$(BUILD)/tools/%)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DIVDB     = $(BUILD)/share/anju/divisions.db
+SHARE     = $(BUILD)/share/anju
+
+.PHONY: all deps sample test check unit e2e bench format lint clean
+.SUFFIXES:
+
+all: $(BINS) $(TOOLS) $(DIVDB) $(SHARE)/schemas.stamp $(BUILD)/bin/anju-run
+
+$(BUILD)/obj/%.o: %.c $(wildcard stages/common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+.SECONDEXPANSION:
+
+# A stage is main.c plus its logic file(s); the logic also goes into the
+# unit tests, so it must not contain main().
+$(BUILD)/bin/anju-%: $(BUILD)/obj/stages/%/main.o $(LIB) \
+		$$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out stages/%/main.c,$$(wildcard stages/%/*.c)))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
+
+$(BUILD)/bin/anju-run: pipeline/anju-run
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
+
+$(BUILD)/tools/%: $(BUILD)/obj/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# Unit tests link the common library and every stage's logic (not main.o).
+STAGE_LOGIC_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %/main.c,$(wildcard $(STAGES:%=stages/%/*.c))))
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(STAGE_LOGIC_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(STAGE_LOGIC_OBJ) $(LIB) $(LDLIBS) -lcmocka
+
+# The shipped national division table, expanded at build time.
+$(DIVDB): data/divisions.csv.xz $(BUILD)/tools/mkdivisions
+	@mkdir -p $(dir $@)
+	xz -dc data/divisions.csv.xz > $@.csv.tmp
+	$(BUILD)/tools/mkdivisions $@.csv.tmp $@.tmp && mv $@.tmp $@
+	rm -f $@.csv.tmp
+
+$(SHARE)/schemas.stamp: $(wildcard schemas/*)
+	@mkdir -p $(SHARE)/schemas
+	cp schemas/* $(SHARE)/schemas/
+	touch $@
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "deps: missing packages; run as root:"; \
+	  echo "  apt-get install -y$$missing"; exit 1; fi
+
+# Quick start 1: build and run the pipeline on the bundled sample.
+sample: deps
+	$(MAKE) all
+	sh testdata/run-sample.sh $(BUILD)
+
+# Quick start 2: every test, built with AddressSanitizer and UBSan.
+ASAN_BUILD = build/asan
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+test: deps
+	$(MAKE) check
+
+check:
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror all units
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror unit e2e
+
+units: $(UNITS)
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+
+e2e:
+	ANJU_BIN=$(abspath $(BUILD))/bin ASAN_OPTIONS=detect_leaks=1 bats tests/e2e
+
+bench: deps
+	$(MAKE) all
+	sh tests/bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
+	  --suppress=missingIncludeSystem -Istages/common stages tools tests/unit
+
+clean:
+	rm -rf build

@@ -1,0 +1,203 @@
+-- anju workspace, schema version 1.
+--
+-- One SQLite file per run. Stages apply this file when user_version is
+-- below 1; everything is IF NOT EXISTS so applying it twice is harmless.
+-- Tables are STRICT so a wrong type is an error, not a silent conversion.
+-- Dates are ISO text (YYYY-MM-DD); codes are text (leading zeros matter).
+
+PRAGMA foreign_keys = ON;
+
+-- One row per input file ingested. A re-run of the same file (same real
+-- path or same sha256 within a kind) replaces its row and, by cascade,
+-- every row and finding that came from it.
+CREATE TABLE IF NOT EXISTS input_files (
+	file_id       INTEGER PRIMARY KEY,
+	kind          TEXT NOT NULL CHECK (kind IN ('platform', 'roster', 'members')),
+	path          TEXT NOT NULL,          -- real path at ingest time
+	name          TEXT NOT NULL,          -- base name, used in "source"
+	sha256        TEXT NOT NULL,
+	encoding      TEXT NOT NULL,
+	delimiter     TEXT NOT NULL,
+	header_line   INTEGER NOT NULL,
+	layout        TEXT,                   -- roster: 'person' or 'household'
+	rows_read     INTEGER NOT NULL,
+	rows_kept     INTEGER NOT NULL,
+	rows_rejected INTEGER NOT NULL,
+	ingested_at   TEXT NOT NULL,
+	CHECK (rows_read = rows_kept + rows_rejected)
+) STRICT;
+
+-- Rows that could not be used at all.
+CREATE TABLE IF NOT EXISTS rejects (
+	file_id INTEGER NOT NULL REFERENCES input_files ON DELETE CASCADE,
+	line    INTEGER NOT NULL,
+	reason  TEXT NOT NULL,
+	raw     TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS rejects_file ON rejects (file_id, line);
+
+-- Platform records (SPEC 2.1), normalised. Raw spellings are kept beside
+-- the values an analyst is most likely to question.
+CREATE TABLE IF NOT EXISTS platform_records (
+	record_key        INTEGER PRIMARY KEY,
+	file_id           INTEGER NOT NULL REFERENCES input_files ON DELETE CASCADE,
+	line              INTEGER NOT NULL,
+	record_id         TEXT NOT NULL,      -- 档案编号, or FILE:LINE if absent
+	county            TEXT,
+	township          TEXT,
+	village           TEXT,
+	county_code       TEXT,
+	township_code     TEXT,
+	village_code      TEXT,
+	head_name         TEXT,               -- SPEC 3 normalised
+	head_name_raw     TEXT,
+	head_id           TEXT,               -- idcard.h normalised
+	head_id_raw       TEXT,
+	head_id_state     TEXT NOT NULL,      -- idcard.h id_state_name()
+	head_id_known     INTEGER NOT NULL,   -- trusted leading characters
+	household_size    INTEGER,
+	household_type    TEXT,               -- canonical, schemas/values.tsv
+	safety_grade      TEXT CHECK (safety_grade IN ('A', 'B', 'C', 'D')),
+	appraisal_date    TEXT,
+	renovation_type   TEXT,
+	build_mode        TEXT,
+	area_m2           REAL,
+	subsidy_yuan      REAL,
+	start_date        TEXT,
+	completion_date   TEXT,
+	acceptance_date   TEXT,
+	acceptance_result TEXT CHECK (acceptance_result IN ('pass', 'fail')),
+	safety_means      TEXT,
+	safety_category   TEXT,               -- 鉴定安全 / 改造安全 / 保障安全
+	verified          INTEGER,            -- 1 yes, 0 no, NULL not given
+	photos_materials  INTEGER,
+	photos_training   INTEGER,
+	photos_foundation INTEGER,
+	photos_completion INTEGER,
+	toilet            INTEGER,
+	plan_year         INTEGER,
+	row_hash          TEXT NOT NULL,      -- of the normalised values, for D09
+	duplicate_of      INTEGER             -- record_key of the first copy (D09)
+) STRICT;
+CREATE INDEX IF NOT EXISTS platform_file ON platform_records (file_id);
+CREATE INDEX IF NOT EXISTS platform_head_id ON platform_records (head_id);
+CREATE INDEX IF NOT EXISTS platform_name ON platform_records (county_code, head_name);
+CREATE INDEX IF NOT EXISTS platform_hash ON platform_records (row_hash);
+
+-- Roster households (SPEC 2.2), one row per household whichever layout
+-- the export had.
+CREATE TABLE IF NOT EXISTS roster_households (
+	household_key  INTEGER PRIMARY KEY,
+	file_id        INTEGER NOT NULL REFERENCES input_files ON DELETE CASCADE,
+	line           INTEGER NOT NULL,      -- the household row, or its 户主 row
+	household_id   TEXT NOT NULL,
+	county         TEXT,
+	township       TEXT,
+	village        TEXT,
+	county_code    TEXT,
+	township_code  TEXT,
+	village_code   TEXT,
+	head_name      TEXT,
+	head_name_raw  TEXT,
+	head_id        TEXT,
+	head_id_raw    TEXT,
+	head_id_state  TEXT NOT NULL,
+	head_id_known  INTEGER NOT NULL,
+	household_size INTEGER,
+	poverty_attr   TEXT,
+	poverty_status TEXT,
+	row_hash       TEXT NOT NULL,
+	duplicate_of   INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS roster_file ON roster_households (file_id);
+CREATE INDEX IF NOT EXISTS roster_household_id ON roster_households (household_id);
+CREATE INDEX IF NOT EXISTS roster_head_id ON roster_households (head_id);
+CREATE INDEX IF NOT EXISTS roster_name ON roster_households (county_code, head_name);
+CREATE INDEX IF NOT EXISTS roster_hash ON roster_households (row_hash);
+
+-- Household members (SPEC 2.3): from a members export, or the rows of a
+-- person-level roster (the 户主 row included, relation '户主').
+CREATE TABLE IF NOT EXISTS members (
+	member_key   INTEGER PRIMARY KEY,
+	file_id      INTEGER NOT NULL REFERENCES input_files ON DELETE CASCADE,
+	line         INTEGER NOT NULL,
+	household_id TEXT NOT NULL,
+	name         TEXT,
+	name_raw     TEXT,
+	id           TEXT,
+	id_raw       TEXT,
+	id_state     TEXT NOT NULL,
+	id_known     INTEGER NOT NULL,
+	relation     TEXT,
+	row_hash     TEXT NOT NULL,
+	duplicate_of INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS members_file ON members (file_id);
+CREATE INDEX IF NOT EXISTS members_household ON members (household_id);
+CREATE INDEX IF NOT EXISTS members_id ON members (id);
+CREATE INDEX IF NOT EXISTS members_hash ON members (row_hash);
+
+-- Every finding of every stage (SPEC 5). stage tells which stage wrote it,
+-- so a stage re-run replaces only its own; file_id ties ingest findings to
+-- their file so a re-ingest replaces them.
+CREATE TABLE IF NOT EXISTS findings (
+	finding_key   INTEGER PRIMARY KEY,
+	stage         TEXT NOT NULL CHECK (stage IN ('ingest', 'match', 'verify')),
+	file_id       INTEGER REFERENCES input_files ON DELETE CASCADE,
+	code          TEXT NOT NULL,
+	severity      TEXT NOT NULL CHECK (severity IN ('high', 'medium', 'low')),
+	county_code   TEXT,
+	township_code TEXT,
+	village_code  TEXT,
+	household_id  TEXT,
+	record_id     TEXT,
+	head_id       TEXT,
+	head_name     TEXT,
+	detail        TEXT NOT NULL,
+	source        TEXT NOT NULL,          -- FILE:LINE
+	-- what the finding is about, for joins: one of these is set
+	record_key    INTEGER,
+	household_key INTEGER,
+	member_key    INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS findings_stage ON findings (stage, code);
+CREATE INDEX IF NOT EXISTS findings_file ON findings (file_id);
+CREATE INDEX IF NOT EXISTS findings_household ON findings (household_id);
+
+-- anju-match: which platform records belong to which roster household.
+CREATE TABLE IF NOT EXISTS matches (
+	household_key INTEGER NOT NULL,
+	record_key    INTEGER NOT NULL,
+	method        TEXT NOT NULL,   -- id, member, repair_15, repair_000,
+	                               -- repair_sci, repair_digit, repair_swap
+	evidence      TEXT NOT NULL,   -- which fields agreed
+	corrected_id  TEXT,            -- for repairs
+	PRIMARY KEY (household_key, record_key)
+) STRICT;
+CREATE INDEX IF NOT EXISTS matches_record ON matches (record_key);
+
+-- anju-match: same name, same village, two valid IDs (M09).
+CREATE TABLE IF NOT EXISTS review_candidates (
+	household_key INTEGER NOT NULL,
+	record_key    INTEGER NOT NULL,
+	reason        TEXT NOT NULL,
+	PRIMARY KEY (household_key, record_key)
+) STRICT;
+
+-- anju-verify: one status per roster household (SPEC 6).
+CREATE TABLE IF NOT EXISTS household_status (
+	household_key INTEGER PRIMARY KEY,
+	household_id  TEXT NOT NULL,
+	status        TEXT NOT NULL CHECK (status IN ('鉴定安全', '改造安全',
+	              '保障安全', '改造中', '未保障', '无记录', '待核实')),
+	record_key    INTEGER,         -- the record the status rests on
+	match_method  TEXT
+) STRICT;
+
+-- Key/value facts about the run (as-of date, stage timings ...).
+CREATE TABLE IF NOT EXISTS run_info (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) STRICT;
+
+PRAGMA user_version = 1;

@@ -1,0 +1,198 @@
+/* db.c - opening the workspace and applying its schema. */
+#include "db.h"
+
+#include "anju.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Read a whole small file (the schema) into a malloc'd string. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		goto out;
+	buf = malloc((size_t)n + 1);
+	if (buf == NULL)
+		goto out;
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+out:
+	fclose(f);
+	return buf;
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+static int
+user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+apply_schema(sqlite3 *db, char *err, size_t errlen)
+{
+	char path[4096];
+	char *sql;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/schemas/workspace.sql",
+		 anju_datadir());
+	sql = slurp(path);
+	if (sql == NULL) {
+		snprintf(err, errlen, "cannot read schema %s: %s", path,
+			 strerror(errno));
+		return ANJU_EXIT_SOFTWARE;
+	}
+	rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen) ||
+	     db_exec(db, sql, err, errlen) ||
+	     db_exec(db, "COMMIT", err, errlen);
+	free(sql);
+	if (rc != 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return ANJU_EXIT_CANTCREAT;
+	}
+	return 0;
+}
+
+int
+db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	struct stat sb;
+	int version = 0, rc;
+
+	*out = NULL;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "workspace is not a regular file");
+		return ANJU_EXIT_CANTCREAT;
+	}
+	if (sqlite3_open_v2(path, &db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open workspace: %s",
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return ANJU_EXIT_CANTCREAT;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (user_version(db, &version) != 0) {
+		snprintf(err, errlen, "not an SQLite workspace: %s",
+			 sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return ANJU_EXIT_DATAERR;
+	}
+	if (version > ANJU_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "workspace schema %d is newer than this anju (%d)",
+			 version, ANJU_SCHEMA_VERSION);
+		sqlite3_close(db);
+		return ANJU_EXIT_DATAERR;
+	}
+	if (version < ANJU_SCHEMA_VERSION &&
+	    (rc = apply_schema(db, err, errlen)) != 0) {
+		sqlite3_close(db);
+		return rc;
+	}
+	if (db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+			"PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
+		    err, errlen) != 0) {
+		sqlite3_close(db);
+		return ANJU_EXIT_CANTCREAT;
+	}
+	*out = db;
+	return 0;
+}
+
+sqlite3_stmt *
+db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		anju_msg(NULL, 0, "sqlite: %s (in: %.60s)", sqlite3_errmsg(db),
+			 sql);
+		return NULL;
+	}
+	return st;
+}
+
+int
+db_bind_text(sqlite3_stmt *st, int index, const char *s, int empty_as_null)
+{
+	if (s == NULL || (empty_as_null && *s == '\0'))
+		return sqlite3_bind_null(st, index);
+	return sqlite3_bind_text(st, index, s, -1, SQLITE_TRANSIENT);
+}
+
+int
+db_set_info(sqlite3 *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = db_prepare(
+		db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?, ?)");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_get_info(sqlite3 *db, const char *key, char *buf, size_t buflen)
+{
+	sqlite3_stmt *st =
+		db_prepare(db, "SELECT value FROM run_info WHERE key = ?");
+	int rc = -1;
+
+	buf[0] = '\0';
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(buf, buflen, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * db.h - the run's SQLite workspace: open it, apply the schema, run SQL.
+ *
+ * Every statement that carries a value goes through sqlite3_prepare_v2()
+ * and sqlite3_bind_*(); nothing here builds SQL from data.
+ */
+#ifndef ANJU_DB_H
+#define ANJU_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* Schema version this build writes (PRAGMA user_version). */
+#define ANJU_SCHEMA_VERSION 1
+
+/*
+ * Open (creating if needed) the workspace at PATH and bring its schema to
+ * ANJU_SCHEMA_VERSION from anju_datadir()/schemas/workspace.sql.
+ * Returns 0 and *OUT (close with sqlite3_close), or ANJU_EXIT_CANTCREAT
+ * when PATH cannot be opened for writing, ANJU_EXIT_DATAERR when it is not
+ * an SQLite database or is from a newer anju, ANJU_EXIT_SOFTWARE when the
+ * schema file is missing; the message goes to ERR.
+ */
+int db_open(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/*
+ * Run SQL text without bound values (DDL, BEGIN, fixed statements).
+ * Returns 0, or -1 with the SQLite message in ERR.
+ */
+int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+
+/*
+ * Prepare SQL; on failure print "PROG: sqlite: message" and return NULL.
+ * The statement is owned by the caller (sqlite3_finalize).
+ */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+
+/*
+ * Bind TEXT at 1-based INDEX: NULL or "" binds SQL NULL when
+ * EMPTY_AS_NULL is nonzero. SQLITE_TRANSIENT, so the caller keeps its
+ * buffer. Returns the sqlite3_bind_* result.
+ */
+int db_bind_text(sqlite3_stmt *st, int index, const char *s,
+		 int empty_as_null);
+
+/* Store KEY=VALUE in run_info (replacing). Returns 0 or -1. */
+int db_set_info(sqlite3 *db, const char *key, const char *value);
+
+/*
+ * Read run_info KEY into BUF (BUFLEN bytes). Returns 0 when found, -1
+ * otherwise (BUF then "").
+ */
+int db_get_info(sqlite3 *db, const char *key, char *buf, size_t buflen);
+
+#endif

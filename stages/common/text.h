@@ -1,0 +1,51 @@
+/*
+ * text.h - Unicode text normalisation (utf8proc underneath).
+ *
+ * Every value read from an export passes through text_clean() before any
+ * other normaliser looks at it, so full-width digits, odd spaces and
+ * zero-width characters never reach the rules.
+ */
+#ifndef ANJU_TEXT_H
+#define ANJU_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when S[0..LEN) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool text_utf8_valid(const char *s, size_t len);
+
+/*
+ * General clean-up of one field: NFKC (full-width digits/letters become
+ * ASCII, U+3000 becomes a space), non-breaking and other Unicode spaces and
+ * tabs become ' ', zero-width characters (U+200B-U+200D, U+2060, U+FEFF)
+ * are dropped, control characters dropped, leading/trailing spaces
+ * trimmed and inner runs of spaces collapsed to one.
+ * Returns a malloc'd NUL-terminated string owned by the caller ("" for an
+ * empty or all-space input), or NULL when S is not valid UTF-8 or on ENOMEM.
+ */
+char *text_clean(const char *s);
+
+/*
+ * A person's name as compared by SPEC 3: text_clean(), then every space
+ * removed and every middle-dot variant (U+00B7 ·, U+2022 •, U+30FB ・,
+ * U+2027 ‧, U+FF65 ･, U+2219 ∙, U+22C5 ⋅, U+0387) replaced by U+00B7, runs of dots collapsed to one, and dots at either end
+ * removed. Returns malloc'd string owned by the caller, NULL on invalid
+ * UTF-8 or ENOMEM.
+ */
+char *text_name(const char *s);
+
+/*
+ * Key used to compare enumerated values and header names: text_clean(),
+ * all spaces removed, ASCII letters upper-cased, full-width and ASCII
+ * parentheses unified to ASCII '(' ')'. Returns malloc'd string owned by
+ * the caller, NULL on invalid UTF-8 or ENOMEM.
+ */
+char *text_key(const char *s);
+
+/*
+ * True when the cleaned field S (output of text_clean) starts with 合计,
+ * 总计 or 小计, marking a spreadsheet total line rather than a household.
+ */
+bool text_is_total_label(const char *s);
+
+#endif
