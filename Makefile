@@ -39,10 +39,12 @@ UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DIVDB     = $(BUILD)/share/anju/divisions.db
 SHARE     = $(BUILD)/share/anju
 
-.PHONY: all deps sample test check unit e2e bench format lint clean
+.PHONY: all deps sample test check unit units e2e bench format lint clean
 .SUFFIXES:
 
-all: $(BINS) $(TOOLS) $(DIVDB) $(SHARE)/schemas.stamp $(BUILD)/bin/anju-run
+RUNBIN    = $(if $(wildcard pipeline/main.c),$(BUILD)/bin/anju-run)
+
+all: $(BINS) $(RUNBIN) $(TOOLS) $(DIVDB) $(SHARE)/schemas.stamp
 
 $(BUILD)/obj/%.o: %.c $(wildcard stages/common/*.h)
 	@mkdir -p $(dir $@)
@@ -56,21 +58,24 @@ $(LIB): $(COMMON_OBJ)
 
 # A stage is main.c plus its logic file(s); the logic also goes into the
 # unit tests, so it must not contain main().
-$(BUILD)/bin/anju-%: $(BUILD)/obj/stages/%/main.o $(LIB) \
-		$$(patsubst %.c,$(BUILD)/obj/%.o,$$(filter-out stages/%/main.c,$$(wildcard stages/%/*.c)))
+stage_logic = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out stages/$*/main.c,$(wildcard stages/$*/*.c)))
+$(BUILD)/bin/anju-%: $(BUILD)/obj/stages/%/main.o $(LIB) $$(stage_logic)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
-$(BUILD)/bin/anju-run: pipeline/anju-run
+# anju-run, the nightly driver, lives in pipeline/ (main.c + its logic).
+RUN_SRC := $(wildcard pipeline/*.c)
+RUN_LOGIC_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out pipeline/main.c,$(RUN_SRC)))
+$(BUILD)/bin/anju-run: $(BUILD)/obj/pipeline/main.o $(RUN_LOGIC_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	install -m 755 $< $@
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tools/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Unit tests link the common library and every stage's logic (not main.o).
-STAGE_LOGIC_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %/main.c,$(wildcard $(STAGES:%=stages/%/*.c))))
+STAGE_LOGIC_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %/main.c,$(wildcard $(STAGES:%=stages/%/*.c) pipeline/*.c)))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(STAGE_LOGIC_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(STAGE_LOGIC_OBJ) $(LIB) $(LDLIBS) -lcmocka
@@ -113,10 +118,11 @@ check:
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror all units
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror unit e2e
 
-units: $(UNITS)
+units: $(UNITS) $(SHARE)/schemas.stamp
 
-unit: $(UNITS)
-	@set -e; for t in $(UNITS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+unit: units
+	@set -e; for t in $(UNITS); do echo "== $$t"; \
+	  ANJU_DATADIR=$(abspath $(SHARE)) ASAN_OPTIONS=detect_leaks=1 $$t; done
 
 e2e:
 	ANJU_BIN=$(abspath $(BUILD))/bin ASAN_OPTIONS=detect_leaks=1 bats tests/e2e

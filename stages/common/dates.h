@@ -15,7 +15,8 @@ enum date_result { DATE_EMPTY, DATE_OK, DATE_BAD };
  * serial day numbers (43951, 43951.0; accepted between 1 and 2958465,
  * 1900 date system, serial 60 being Excel's phantom 1900-02-29 is BAD).
  * On DATE_OK writes "YYYY-MM-DD" and NUL into ISO (11 bytes). Impossible
- * dates (2020-02-30) and anything else are DATE_BAD; "" is DATE_EMPTY.
+ * dates (2020-02-30) and anything else are DATE_BAD; "", all spaces or
+ * NULL is DATE_EMPTY; invalid UTF-8 is DATE_BAD. S and ISO may overlap.
  */
 enum date_result date_parse(const char *s, char iso[11]);
 

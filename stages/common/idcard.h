@@ -44,9 +44,18 @@ struct id_norm {
 /*
  * Clean and classify one raw ID field. RAW may contain spaces, full-width
  * characters, a leading apostrophe or tab, lower-case x, zero-width
- * characters or Excel's scientific notation. AS_OF is "YYYY-MM-DD"; a birth
- * date after it makes the ID MALFORMED. Fills *OUT; never fails (a NULL or
- * invalid-UTF-8 RAW is MALFORMED or EMPTY).
+ * characters or Excel's scientific notation. AS_OF is "YYYY-MM-DD" (NULL or
+ * "" means today); a birth date after it, or before 1890, makes the ID
+ * MALFORMED. Fills *OUT; never fails (a NULL RAW is EMPTY, an invalid-UTF-8
+ * RAW is MALFORMED).
+ *
+ * Order of the checks for 18 characters: characters, province, birth date
+ * (MALFORMED), then the check character (VALID, else EXCEL_000 when the ID
+ * ends in 000, else BAD_CHECK). Scientific notation is an ID only with
+ * exponent 17 (18 digits) or 14 (15 digits); EXCEL_SCI keeps the mantissa
+ * digits as given (Excel rounds, so the last of them may be one too high).
+ * A mantissa that holds every digit, or a number written with a zero
+ * fraction ("...0000.0"), is classified as the plain digits.
  */
 void id_normalise(const char *raw, const char *as_of, struct id_norm *out);
 

@@ -1,6 +1,11 @@
 /* text.c - Unicode normalisation of export fields (utf8proc). */
 #include "text.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <utf8proc.h>
 
 bool
@@ -23,4 +28,192 @@ text_utf8_valid(const char *s, size_t len)
 		len -= (size_t)n;
 	}
 	return true;
+}
+
+/* Zs (all Unicode spaces), line/paragraph separators and any control
+ * character that survived STRIPCC all read as one plain space. */
+static bool
+is_space_cp(utf8proc_int32_t cp)
+{
+	utf8proc_category_t cat;
+
+	if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r')
+		return true;
+	cat = utf8proc_category(cp);
+	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+	       cat == UTF8PROC_CATEGORY_ZP;
+}
+
+/* Zero-width characters that utf8proc does not list as default-ignorable
+ * in every version; dropped explicitly so the result never depends on the
+ * library's Unicode tables. */
+static bool
+is_dropped_cp(utf8proc_int32_t cp)
+{
+	if (cp >= 0x200B && cp <= 0x200F)
+		return true;
+	if (cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD)
+		return true;
+	return utf8proc_category(cp) == UTF8PROC_CATEGORY_CC;
+}
+
+/*
+ * Copy the NFKC form in SRC to a fresh buffer, mapping spaces to ' ',
+ * dropping zero-width and control characters, trimming and collapsing
+ * space runs. The output is never longer than SRC.
+ */
+static char *
+squeeze_spaces(const utf8proc_uint8_t *src)
+{
+	size_t len = strlen((const char *)src);
+	char *out, *o;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+	bool pending = false;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (*src != '\0') {
+		n = utf8proc_iterate(src, -1, &cp);
+		if (n <= 0)
+			break; /* cannot happen: utf8proc produced SRC */
+		src += n;
+		if (is_space_cp(cp)) {
+			pending = o != out;
+			continue;
+		}
+		if (is_dropped_cp(cp))
+			continue;
+		if (pending)
+			*o++ = ' ';
+		pending = false;
+		o += utf8proc_encode_char(cp, (utf8proc_uint8_t *)o);
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+text_clean(const char *s)
+{
+	utf8proc_uint8_t *nfkc = NULL;
+	utf8proc_ssize_t n;
+	char *out;
+
+	if (s == NULL)
+		s = "";
+	if (!text_utf8_valid(s, strlen(s))) {
+		errno = EILSEQ;
+		return NULL;
+	}
+	/* STRIPCC turns tabs and line breaks into spaces and drops other
+	 * controls; IGNORE drops default-ignorables (zero-width spaces,
+	 * joiners, BOM). */
+	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &nfkc,
+	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+	                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+	                     UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+	if (n < 0) {
+		errno = n == UTF8PROC_ERROR_NOMEM ? ENOMEM : EILSEQ;
+		return NULL;
+	}
+	out = squeeze_spaces(nfkc);
+	free(nfkc);
+	return out;
+}
+
+/* True for the code points used as the middle dot of minority names. */
+static bool
+is_name_dot(utf8proc_int32_t cp)
+{
+	switch (cp) {
+	case 0x00B7: /* · middle dot */
+	case 0x0387: /* Greek ano teleia */
+	case 0x2022: /* • bullet */
+	case 0x2027: /* ‧ hyphenation point */
+	case 0x2219: /* ∙ bullet operator */
+	case 0x22C5: /* ⋅ dot operator */
+	case 0x30FB: /* ・ katakana middle dot */
+	case 0xFF65: /* ･ half-width katakana middle dot */
+		return true;
+	default:
+		return false;
+	}
+}
+
+char *
+text_name(const char *s)
+{
+	char *clean, *out = NULL, *o;
+	const utf8proc_uint8_t *p;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+	bool dot = false;
+
+	if ((clean = text_clean(s)) == NULL)
+		return NULL;
+	/* Each dot variant is at most 3 bytes and becomes 2 (U+00B7), so
+	 * the output never outgrows the cleaned text. */
+	if ((out = malloc(strlen(clean) + 1)) == NULL)
+		goto done;
+	o = out;
+	for (p = (const utf8proc_uint8_t *)clean; *p != '\0'; p += n) {
+		n = utf8proc_iterate(p, -1, &cp);
+		if (n <= 0)
+			break;
+		if (cp == ' ')
+			continue;
+		if (is_name_dot(cp)) {
+			dot = o != out; /* a leading dot is dropped */
+			continue;
+		}
+		if (dot)
+			o +=
+			    utf8proc_encode_char(0x00B7, (utf8proc_uint8_t *)o);
+		dot = false;
+		o += utf8proc_encode_char(cp, (utf8proc_uint8_t *)o);
+	}
+	*o = '\0';
+done:
+	free(clean);
+	return out;
+}
+
+char *
+text_key(const char *s)
+{
+	char *clean, *r, *w;
+
+	if ((clean = text_clean(s)) == NULL)
+		return NULL;
+	/* NFKC already made （） into (); only spaces and case remain. */
+	for (r = w = clean; *r != '\0'; r++) {
+		if (*r == ' ')
+			continue;
+		*w++ = (char)toupper((unsigned char)*r);
+	}
+	*w = '\0';
+	return clean;
+}
+
+bool
+text_is_total_label(const char *s)
+{
+	static const char *const labels[] = {"合计", "总计", "小计"};
+	char head[8];
+	size_t i, n = 0;
+
+	if (s == NULL)
+		return false;
+	/* Spreadsheets often space out the label ("合  计"): compare the
+	 * first six non-space bytes, the length of one two-character label. */
+	for (; *s != '\0' && n < 6; s++)
+		if (*s != ' ')
+			head[n++] = *s;
+	head[n] = '\0';
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (strcmp(head, labels[i]) == 0)
+			return true;
+	return false;
 }

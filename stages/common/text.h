@@ -21,15 +21,18 @@ bool text_utf8_valid(const char *s, size_t len);
  * are dropped, control characters dropped, leading/trailing spaces
  * trimmed and inner runs of spaces collapsed to one.
  * Returns a malloc'd NUL-terminated string owned by the caller ("" for an
- * empty or all-space input), or NULL when S is not valid UTF-8 or on ENOMEM.
+ * empty or all-space input, or a NULL S), or NULL (errno EILSEQ) when S is
+ * not valid UTF-8, or NULL (errno ENOMEM). NFKC is intended to change some
+ * visible text: ㎡ becomes "m2", （） become (), ｘ becomes x.
  */
 char *text_clean(const char *s);
 
 /*
  * A person's name as compared by SPEC 3: text_clean(), then every space
  * removed and every middle-dot variant (U+00B7 ·, U+2022 •, U+30FB ・,
- * U+2027 ‧, U+FF65 ･, U+2219 ∙, U+22C5 ⋅, U+0387) replaced by U+00B7, runs of dots collapsed to one, and dots at either end
- * removed. Returns malloc'd string owned by the caller, NULL on invalid
+ * U+2027 ‧, U+FF65 ･, U+2219 ∙, U+22C5 ⋅, U+0387) replaced by U+00B7,
+ * runs of dots collapsed to one, and dots at either end removed
+ * ("阿卜杜拉 • 买买提" -> "阿卜杜拉·买买提", "王 小明" -> "王小明"). Returns malloc'd string owned by the caller, NULL on invalid
  * UTF-8 or ENOMEM.
  */
 char *text_name(const char *s);
@@ -45,6 +48,7 @@ char *text_key(const char *s);
 /*
  * True when the cleaned field S (output of text_clean) starts with 合计,
  * 总计 or 小计, marking a spreadsheet total line rather than a household.
+ * Spaces inside the label are ignored ("合  计"); NULL is false.
  */
 bool text_is_total_label(const char *s);
 

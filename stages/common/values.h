@@ -13,8 +13,10 @@ enum value_result { VALUE_EMPTY, VALUE_OK, VALUE_BAD };
 
 /*
  * Money in yuan: 12000, 12,000, ¥12000, ￥12,000.50, 12000元, 1.2万,
- * 1.2万元, -0 never negative. Returns VALUE_OK and *YUAN, VALUE_EMPTY for
- * "", VALUE_BAD otherwise (including negative amounts).
+ * 1.2万元, -0 never negative. Commas must group by threes (1,2万 is BAD);
+ * the result is rounded to whole fen; raw input is fine (cleaned here).
+ * Returns VALUE_OK and *YUAN, VALUE_EMPTY for "", VALUE_BAD otherwise
+ * (including negative amounts).
  */
 enum value_result value_money(const char *s, double *yuan);
 
@@ -25,7 +27,8 @@ enum value_result value_number(const char *s, double *out);
 /* A plan year: 2020, 2020年, 2020年度 -> 2020 (1949..2100). */
 enum value_result value_year(const char *s, int *year);
 
-/* A photo node: a count (3, 3张) or 有 (=1) / 无, 否, 0 (=0). */
+/* A photo node: a count (3, 3张, 3幅) or 有, 是 (=1) / 无, 否, 没有, 0
+ * (=0). Fractions and negative counts are VALUE_BAD. */
 enum value_result value_count(const char *s, int *count);
 
 /*
@@ -48,7 +51,9 @@ void value_map_free(struct value_map *m);
 /*
  * Canonical value of RAW for FIELD, or NULL when RAW is not recognised
  * (D08). *EMPTY is set true when RAW is empty (no D08 then). The returned
- * string belongs to the map.
+ * string belongs to the map. A canonical value always maps to itself.
+ * For "safety_grade" only, a key that is not in the table is tried again
+ * without a trailing 级危房, 危房 or 级 (A级, D级危房, c 级 -> A, D, C).
  */
 const char *value_lookup(const struct value_map *m, const char *field,
 			 const char *raw, bool *empty);

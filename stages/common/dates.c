@@ -1,0 +1,252 @@
+/* dates.c - calendar dates as Excel, WPS and the platforms write them. */
+#include "dates.h"
+#include "text.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Excel's largest serial, 9999-12-31. */
+#define SERIAL_MAX 2958465L
+
+static bool
+leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+bool
+date_valid(int y, int m, int d)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30,
+	                            31, 31, 30, 31, 30, 31};
+	int last;
+
+	if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return false;
+	last = mdays[m - 1] + (m == 2 && leap_year(y));
+	return d <= last;
+}
+
+/* Days from 1970-01-01 to Y-M-D, proleptic Gregorian (H. Hinnant's
+ * days_from_civil). */
+static long
+days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Inverse of days_from_civil. */
+static void
+civil_from_days(long z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+long
+date_days(const char *iso)
+{
+	int y = 0, m = 0, d = 0;
+
+	if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return 0;
+	return days_from_civil(y, m, d);
+}
+
+void
+date_today(char iso[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(iso, 11, "%Y-%m-%d", &tm) != 10)
+		strcpy(iso, "1970-01-01");
+}
+
+static enum date_result
+put_iso(int y, int m, int d, char iso[11])
+{
+	if (!date_valid(y, m, d))
+		return DATE_BAD;
+	/* The modulos only tell the compiler what date_valid() ensured. */
+	snprintf(iso, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
+	         (unsigned)m % 100u, (unsigned)d % 100u);
+	return DATE_OK;
+}
+
+/*
+ * Read between MIN and MAX ASCII digits at *P into *VAL and advance *P.
+ * Returns false when the digit count is out of range.
+ */
+static bool
+read_digits(const char **p, int min, int max, int *val)
+{
+	int n = 0, v = 0;
+
+	while (isdigit((unsigned char)**p) && n < max + 1) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*val = v;
+	return n >= min && n <= max;
+}
+
+/* True when S starts with the string PREFIX; advances *S past it. */
+static bool
+skip(const char **s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(*s, prefix, n) != 0)
+		return false;
+	*s += n;
+	return true;
+}
+
+/*
+ * Y-M-D with '-', '/' or '.' (the same twice), or 2020年4月30日 (日 or 号
+ * optional). S has no spaces.
+ */
+static enum date_result
+parse_ymd(const char *s, char iso[11])
+{
+	int y, m, d;
+	char sep;
+
+	if (!read_digits(&s, 4, 4, &y))
+		return DATE_BAD;
+	if (skip(&s, "年")) {
+		if (!read_digits(&s, 1, 2, &m) || !skip(&s, "月") ||
+		    !read_digits(&s, 1, 2, &d))
+			return DATE_BAD;
+		if (!skip(&s, "日"))
+			(void)skip(&s, "号");
+	} else {
+		sep = *s;
+		if (sep != '-' && sep != '/' && sep != '.')
+			return DATE_BAD;
+		s++;
+		if (!read_digits(&s, 1, 2, &m) || *s++ != sep ||
+		    !read_digits(&s, 1, 2, &d))
+			return DATE_BAD;
+	}
+	return *s == '\0' ? put_iso(y, m, d, iso) : DATE_BAD;
+}
+
+/* 20200430. */
+static enum date_result
+parse_ymd_compact(const char *s, char iso[11])
+{
+	int y, m, d;
+
+	if (sscanf(s, "%4d%2d%2d", &y, &m, &d) != 3)
+		return DATE_BAD;
+	return put_iso(y, m, d, iso);
+}
+
+/*
+ * Excel 1900 date system: serial 1 is 1900-01-01 and Excel counts a
+ * 1900-02-29 that never was (serial 60), so from serial 61 on the day
+ * count runs one ahead of the calendar.
+ */
+static enum date_result
+parse_serial(long serial, char iso[11])
+{
+	int y, m, d;
+	long days;
+
+	if (serial < 1 || serial > SERIAL_MAX || serial == 60)
+		return DATE_BAD;
+	days = days_from_civil(1899, 12, 31) + serial - (serial > 60);
+	civil_from_days(days, &y, &m, &d);
+	return put_iso(y, m, d, iso);
+}
+
+/* All digits, optionally ".digits" (an Excel serial with a time part). */
+static bool
+all_digits(const char *s, size_t *intlen)
+{
+	const char *p = s;
+
+	while (isdigit((unsigned char)*p))
+		p++;
+	*intlen = (size_t)(p - s);
+	if (*p == '.' && *intlen > 0 && isdigit((unsigned char)p[1])) {
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	return *intlen > 0 && *p == '\0';
+}
+
+/*
+ * Drop a time of day ("2020-04-30 00:00:00", "2020-04-30T08:15") and every
+ * remaining space, in place.
+ */
+static void
+strip_time_and_spaces(char *s)
+{
+	char *colon = strchr(s, ':'), *cut, *r, *w;
+
+	if (colon != NULL) {
+		for (cut = colon; cut > s; cut--)
+			if (cut[-1] == ' ' || cut[-1] == 'T') {
+				cut[-1] = '\0';
+				break;
+			}
+	}
+	for (r = w = s; *r != '\0'; r++)
+		if (*r != ' ')
+			*w++ = *r;
+	*w = '\0';
+}
+
+enum date_result
+date_parse(const char *s, char iso[11])
+{
+	enum date_result res = DATE_BAD;
+	char *c;
+	size_t intlen;
+
+	/* Clean first: S may be ISO itself (re-checking a stored date). */
+	c = text_clean(s);
+	iso[0] = '\0';
+	if (c == NULL)
+		return DATE_BAD;
+	if (c[0] == '\0') {
+		res = DATE_EMPTY;
+		goto done;
+	}
+	strip_time_and_spaces(c);
+	if (all_digits(c, &intlen)) {
+		if (intlen == 8 && c[8] == '\0')
+			res = parse_ymd_compact(c, iso);
+		else if (intlen <= 7)
+			res = parse_serial(strtol(c, NULL, 10), iso);
+	} else {
+		res = parse_ymd(c, iso);
+	}
+done:
+	free(c);
+	return res;
+}

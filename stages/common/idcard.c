@@ -1,0 +1,360 @@
+/* idcard.c - resident ID numbers (GB 11643-1999) as Excel leaves them. */
+#include "idcard.h"
+#include "dates.h"
+#include "text.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The oldest birth year taken as real; earlier years are typing errors. */
+#define BIRTH_YEAR_MIN 1890
+
+char
+id_check_char(const char *body17)
+{
+	static const int weight[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+	                               3, 7, 9,  10, 5, 8, 4, 2};
+	static const char check[] = "10X98765432";
+	int i, sum = 0;
+
+	for (i = 0; i < 17; i++)
+		sum += (body17[i] - '0') * weight[i];
+	return check[sum % 11];
+}
+
+/* True when S[0..N) are all ASCII digits. */
+static bool
+digits_only(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool
+id_check_ok(const char *id18)
+{
+	if (strlen(id18) != 18 || !digits_only(id18, 17))
+		return false;
+	return id_check_char(id18) == id18[17];
+}
+
+bool
+id_from15(const char *id15, char out[19])
+{
+	if (strlen(id15) != 15 || !digits_only(id15, 15))
+		return false;
+	memcpy(out, id15, 6);
+	memcpy(out + 6, "19", 2);
+	memcpy(out + 8, id15 + 6, 9);
+	out[17] = id_check_char(out);
+	out[18] = '\0';
+	return true;
+}
+
+bool
+id_province_known(const char *two_digits)
+{
+	/* GB/T 2260 provinces; 71 Taiwan, 81 Hong Kong, 82 Macao. */
+	static const char *const known[] = {
+	    "11", "12", "13", "14", "15", "21", "22", "23", "31",
+	    "32", "33", "34", "35", "36", "37", "41", "42", "43",
+	    "44", "45", "46", "50", "51", "52", "53", "54", "61",
+	    "62", "63", "64", "65", "71", "81", "82"};
+	size_t i;
+
+	if (two_digits == NULL)
+		return false;
+	for (i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strncmp(two_digits, known[i], 2) == 0)
+			return true;
+	return false;
+}
+
+const char *
+id_state_name(enum id_state s)
+{
+	switch (s) {
+	case ID_EMPTY:
+		return "empty";
+	case ID_VALID:
+		return "valid";
+	case ID_CONVERTED15:
+		return "converted15";
+	case ID_BAD_CHECK:
+		return "bad_check";
+	case ID_EXCEL_000:
+		return "excel_000";
+	case ID_EXCEL_SCI:
+		return "excel_sci";
+	case ID_MALFORMED:
+		return "malformed";
+	}
+	return "malformed";
+}
+
+char *
+id_mask(const char *id, char *out)
+{
+	size_t i, n = strlen(id);
+
+	/* Non-ASCII bytes are always masked so that a kept prefix or suffix
+	 * never cuts a UTF-8 sequence of a malformed ID in half. */
+	for (i = 0; i < n; i++) {
+		bool keep = n >= 10 && (i < 6 || i >= n - 4);
+		out[i] = keep && (unsigned char)id[i] < 0x80 ? id[i] : '*';
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Mark OUT malformed with reason WHY; id[] keeps what the caller put. */
+static void
+set_malformed(struct id_norm *out, const char *why)
+{
+	out->state = ID_MALFORMED;
+	out->known = 0;
+	snprintf(out->why, sizeof out->why, "%s", why);
+}
+
+/* Copy S into OUT->id, truncated at a UTF-8 character boundary. */
+static void
+set_id_text(struct id_norm *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= sizeof out->id) {
+		n = sizeof out->id - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(out->id, s, n);
+	out->id[n] = '\0';
+}
+
+/*
+ * Cleaned ID text: text_clean(), Excel's text markers (apostrophe,
+ * backtick, quotes) and every space removed, x upper-cased. Returns
+ * malloc'd string, NULL on invalid UTF-8 or ENOMEM.
+ */
+static char *
+clean_id_text(const char *raw)
+{
+	char *c, *r, *w;
+
+	if ((c = text_clean(raw)) == NULL)
+		return NULL;
+	r = c;
+	while (*r == '\'' || *r == '`' || *r == '"' || *r == ' ')
+		r++;
+	for (w = c; *r != '\0'; r++) {
+		if (*r == ' ')
+			continue;
+		*w++ = *r == 'x' ? 'X' : *r;
+	}
+	*w = '\0';
+	return c;
+}
+
+/*
+ * Province and birth date of the 18-digit ID in OUT->id; marks OUT
+ * malformed and returns false when either is impossible or the birth date
+ * is after AS_OF.
+ */
+static bool
+plausible(struct id_norm *out, const char *as_of)
+{
+	char why[64], birth[11];
+	int y, m, d;
+
+	if (!id_province_known(out->id)) {
+		snprintf(why, sizeof why, "unknown province %.2s", out->id);
+		set_malformed(out, why);
+		return false;
+	}
+	if (sscanf(out->id + 6, "%4d%2d%2d", &y, &m, &d) != 3 ||
+	    y < BIRTH_YEAR_MIN || !date_valid(y, m, d)) {
+		snprintf(why, sizeof why, "birth date %.8s impossible",
+		         out->id + 6);
+		set_malformed(out, why);
+		return false;
+	}
+	snprintf(birth, sizeof birth, "%04u-%02u-%02u", (unsigned)y % 10000u,
+	         (unsigned)m % 100u, (unsigned)d % 100u);
+	if (strcmp(birth, as_of) > 0) {
+		snprintf(why, sizeof why, "birth date %s after %s", birth,
+		         as_of);
+		set_malformed(out, why);
+		return false;
+	}
+	return true;
+}
+
+/* Classify an 18-character ID already copied into OUT->id. */
+static void
+classify18(struct id_norm *out, const char *as_of)
+{
+	const char *id = out->id;
+
+	if (!digits_only(id, 17) ||
+	    !(isdigit((unsigned char)id[17]) || id[17] == 'X')) {
+		set_malformed(out, "characters");
+		return;
+	}
+	if (!plausible(out, as_of))
+		return;
+	if (id_check_ok(id)) {
+		out->state = ID_VALID;
+		out->known = 18;
+	} else if (strcmp(id + 15, "000") == 0) {
+		out->state = ID_EXCEL_000;
+		out->known = 15;
+	} else {
+		out->state = ID_BAD_CHECK;
+		out->known = 18;
+	}
+}
+
+/* Convert the 15-digit ID in OUT->id and check what it says. */
+static void
+classify15(struct id_norm *out, const char *as_of)
+{
+	char id18[19];
+
+	if (!id_from15(out->id, id18)) {
+		set_malformed(out, "characters");
+		return;
+	}
+	memcpy(out->id, id18, sizeof id18);
+	if (!plausible(out, as_of))
+		return;
+	out->state = ID_CONVERTED15;
+	out->known = 18;
+}
+
+/*
+ * Excel's scientific notation, D[.DDD]E[+]NN, case-insensitive. On a match
+ * writes the mantissa digits (the dot removed) into DIGITS (at least 40
+ * bytes) and the exponent into *EXP.
+ */
+static bool
+parse_sci(const char *s, char *digits, int *exp)
+{
+	size_t n = 0;
+
+	if (!isdigit((unsigned char)*s) || *s == '0')
+		return false;
+	digits[n++] = *s++;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s) && n < 39; s++)
+			digits[n++] = *s;
+	digits[n] = '\0';
+	if (*s != 'E' && *s != 'e')
+		return false;
+	s++;
+	if (*s == '+')
+		s++;
+	if (!isdigit((unsigned char)*s) || strlen(s) > 2 ||
+	    !digits_only(s, strlen(s)))
+		return false;
+	*exp = atoi(s);
+	return true;
+}
+
+/*
+ * An ID in scientific notation. Only exponent 17 (an 18-digit number) or
+ * 14 (a 15-digit one) can be an ID; when the mantissa holds every digit
+ * the number is whole again and is classified as plain digits. Returns
+ * true when S was in scientific notation (OUT filled, or *WHOLE set).
+ */
+static bool
+classify_sci(const char *s, struct id_norm *out, bool *whole)
+{
+	char digits[40], why[64];
+	int exp;
+	size_t n;
+
+	*whole = false;
+	if (!parse_sci(s, digits, &exp))
+		return false;
+	n = strlen(digits);
+	if ((exp != 17 && exp != 14) || n > (size_t)exp + 1) {
+		set_id_text(out, s);
+		snprintf(why, sizeof why, "number %.40s is not an ID", s);
+		set_malformed(out, why);
+		return true;
+	}
+	set_id_text(out, digits);
+	if (n == (size_t)exp + 1) {
+		*whole = true;
+		return true;
+	}
+	out->state = ID_EXCEL_SCI;
+	out->known = (int)n;
+	return true;
+}
+
+/* "210921196508120000.0" (a number cell exported with a decimal part of
+ * zeros): cut the zeros off in place. */
+static void
+drop_zero_fraction(char *s)
+{
+	char *dot = strchr(s, '.');
+	const char *p;
+
+	if (dot == NULL || dot == s || !digits_only(s, (size_t)(dot - s)))
+		return;
+	for (p = dot + 1; *p == '0'; p++)
+		;
+	if (*p == '\0' && p > dot + 1)
+		*dot = '\0';
+}
+
+void
+id_normalise(const char *raw, const char *as_of, struct id_norm *out)
+{
+	char today[11], why[64];
+	char *c;
+	bool whole;
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	out->state = ID_EMPTY;
+	if (as_of == NULL || as_of[0] == '\0') {
+		date_today(today);
+		as_of = today;
+	}
+	if (raw == NULL)
+		return;
+	if ((c = clean_id_text(raw)) == NULL) {
+		set_malformed(out, "invalid UTF-8");
+		return;
+	}
+	if (c[0] == '\0')
+		goto done;
+	if (classify_sci(c, out, &whole) && !whole)
+		goto done;
+	if (!whole) {
+		drop_zero_fraction(c);
+		set_id_text(out, c);
+	}
+	n = whole ? strlen(out->id) : strlen(c);
+	if (n == 18)
+		classify18(out, as_of);
+	else if (n == 15 && digits_only(out->id, 15))
+		classify15(out, as_of);
+	else if (digits_only(c, n) ||
+	         (digits_only(c, n - 1) && c[n - 1] == 'X')) {
+		snprintf(why, sizeof why, "length %zu", n);
+		set_malformed(out, why);
+	} else {
+		set_malformed(out, "characters");
+	}
+done:
+	free(c);
+}

@@ -1,0 +1,481 @@
+/* values.c - money, areas, counts, years and the enumerated-value table. */
+#include "values.h"
+#include "text.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Remove SUFFIX from the end of S in place; true when it was there. */
+static bool
+cut_suffix(char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	if (n < k || strcmp(s + n - k, suffix) != 0)
+		return false;
+	s[n - k] = '\0';
+	return true;
+}
+
+/* Remove every ' ' from S in place. */
+static void
+drop_spaces(char *s)
+{
+	char *r, *w;
+
+	for (r = w = s; *r != '\0'; r++)
+		if (*r != ' ')
+			*w++ = *r;
+	*w = '\0';
+}
+
+/*
+ * True when S is a non-negative decimal: digits, optionally grouped by
+ * commas in threes (12,000), optionally ".digits". Bare signs, exponents,
+ * hex, inf and nan are refused so that strtod() only sees what a person
+ * would call a number.
+ */
+static bool
+plain_decimal(const char *s)
+{
+	const char *p = s;
+	size_t group = 0;
+	bool commas = false;
+
+	if (!isdigit((unsigned char)*p))
+		return false;
+	for (; isdigit((unsigned char)*p) || *p == ','; p++) {
+		if (*p != ',') {
+			group++;
+			continue;
+		}
+		if ((commas && group != 3) || (!commas && group > 3) ||
+		    group == 0)
+			return false;
+		commas = true;
+		group = 0;
+	}
+	if (commas && group != 3)
+		return false;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return false;
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	return *p == '\0';
+}
+
+/* Parse a plain_decimal() S (commas allowed) into *OUT. */
+static bool
+decimal_value(char *s, double *out)
+{
+	char *r, *w;
+
+	if (!plain_decimal(s))
+		return false;
+	for (r = w = s; *r != '\0'; r++)
+		if (*r != ',')
+			*w++ = *r;
+	*w = '\0';
+	errno = 0;
+	*out = strtod(s, NULL);
+	return errno == 0 && isfinite(*out);
+}
+
+/*
+ * Clean S, drop its spaces and hand it back in *C (caller frees).
+ * Returns VALUE_EMPTY/VALUE_BAD when the caller should stop, VALUE_OK
+ * when *C holds text to parse.
+ */
+static enum value_result
+prepare(const char *s, char **c)
+{
+	if ((*c = text_clean(s)) == NULL)
+		return VALUE_BAD;
+	if ((*c)[0] == '\0')
+		return VALUE_EMPTY;
+	drop_spaces(*c);
+	return VALUE_OK;
+}
+
+enum value_result
+value_money(const char *s, double *yuan)
+{
+	enum value_result res;
+	char *c, *p;
+	double v, scale = 1;
+	bool negative = false;
+
+	if ((res = prepare(s, &c)) != VALUE_OK)
+		goto done;
+	res = VALUE_BAD;
+	p = c;
+	if (*p == '-') {
+		negative = true;
+		p++;
+	}
+	/* NFKC has made ￥ into ¥ (U+00A5); 元 and 万 may follow. */
+	if (strncmp(p, "¥", strlen("¥")) == 0)
+		p += strlen("¥");
+	else if (strncmp(p, "RMB", 3) == 0)
+		p += 3;
+	(void)cut_suffix(p, "元");
+	if (cut_suffix(p, "万"))
+		scale = 10000;
+	if (!decimal_value(p, &v))
+		goto done;
+	v = round(v * scale * 100) / 100; /* whole fen, no 1.2*1e4 fuzz */
+	if (negative && v != 0)
+		goto done;
+	*yuan = v + 0.0; /* never -0 */
+	res = VALUE_OK;
+done:
+	free(c);
+	return res;
+}
+
+enum value_result
+value_number(const char *s, double *out)
+{
+	static const char *const units[] = {"平方米", "平米", "M2",
+	                                    "m2",     "人",   "口"};
+	enum value_result res;
+	char *c;
+	size_t i;
+
+	if ((res = prepare(s, &c)) != VALUE_OK)
+		goto done;
+	/* ㎡ and m² arrive as "m2" after NFKC. */
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (cut_suffix(c, units[i]))
+			break;
+	res = decimal_value(c, out) ? VALUE_OK : VALUE_BAD;
+done:
+	free(c);
+	return res;
+}
+
+enum value_result
+value_year(const char *s, int *year)
+{
+	enum value_result res;
+	char *c;
+	int y;
+
+	if ((res = prepare(s, &c)) != VALUE_OK)
+		goto done;
+	if (!cut_suffix(c, "年度"))
+		(void)cut_suffix(c, "年");
+	res = VALUE_BAD;
+	if (strlen(c) != 4 || strspn(c, "0123456789") != 4)
+		goto done;
+	y = atoi(c);
+	if (y < 1949 || y > 2100)
+		goto done;
+	*year = y;
+	res = VALUE_OK;
+done:
+	free(c);
+	return res;
+}
+
+enum value_result
+value_count(const char *s, int *count)
+{
+	enum value_result res;
+	char *c;
+	long n;
+
+	if ((res = prepare(s, &c)) != VALUE_OK)
+		goto done;
+	res = VALUE_OK;
+	if (strcmp(c, "有") == 0 || strcmp(c, "是") == 0) {
+		*count = 1;
+		goto done;
+	}
+	if (strcmp(c, "无") == 0 || strcmp(c, "否") == 0 ||
+	    strcmp(c, "没有") == 0) {
+		*count = 0;
+		goto done;
+	}
+	if (!cut_suffix(c, "张"))
+		(void)cut_suffix(c, "幅");
+	res = VALUE_BAD;
+	if (c[0] == '\0' || strlen(c) > 6 ||
+	    strspn(c, "0123456789") != strlen(c))
+		goto done;
+	n = strtol(c, NULL, 10);
+	*count = (int)n;
+	res = VALUE_OK;
+done:
+	free(c);
+	return res;
+}
+
+/* ---- the enumerated-value table ---- */
+
+struct value_entry {
+	char *key;       /* field "\t" text_key(variant) */
+	char *canonical; /* points into the same allocation as key */
+};
+
+struct value_map {
+	struct value_entry *slot; /* open addressing, linear probing */
+	size_t cap;               /* a power of two */
+	size_t used;
+};
+
+/* FNV-1a: short keys, no adversary; good enough and tiny. */
+static uint64_t
+hash_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct value_entry *
+find_slot(const struct value_map *m, const char *key)
+{
+	size_t i = (size_t)hash_key(key) & (m->cap - 1);
+
+	while (m->slot[i].key != NULL && strcmp(m->slot[i].key, key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->slot[i];
+}
+
+/* Double the table; false on ENOMEM (the old table is then kept). */
+static bool
+grow(struct value_map *m)
+{
+	struct value_map bigger = {NULL, m->cap * 2, m->used};
+	size_t i;
+
+	if ((bigger.slot = calloc(bigger.cap, sizeof *bigger.slot)) == NULL)
+		return false;
+	for (i = 0; i < m->cap; i++)
+		if (m->slot[i].key != NULL)
+			*find_slot(&bigger, m->slot[i].key) = m->slot[i];
+	free(m->slot);
+	*m = bigger;
+	return true;
+}
+
+/*
+ * Make "FIELD\tKEY" (KEY already text_key()ed) into BUF, a malloc'd
+ * string owned by the caller; NULL on ENOMEM.
+ */
+static char *
+make_key(const char *field, const char *key)
+{
+	char *buf;
+
+	if (asprintf(&buf, "%s\t%s", field, key) < 0)
+		return NULL;
+	return buf;
+}
+
+/*
+ * Add VARIANT -> CANONICAL for FIELD. Returns 0, or -1 on ENOMEM, or 1
+ * when the variant is already mapped to a different canonical value.
+ */
+static int
+map_add(struct value_map *m, const char *field, const char *variant,
+        const char *canonical)
+{
+	struct value_entry *e;
+	char *vkey = NULL, *entry = NULL;
+	size_t klen;
+	int rc = -1;
+
+	if ((vkey = text_key(variant)) == NULL)
+		goto done;
+	if ((m->used + 1) * 2 > m->cap && !grow(m))
+		goto done;
+	/* One allocation holds "field\tkey\0canonical\0". */
+	klen = strlen(field) + 1 + strlen(vkey);
+	if ((entry = malloc(klen + 1 + strlen(canonical) + 1)) == NULL)
+		goto done;
+	snprintf(entry, klen + 1, "%s\t%s", field, vkey);
+	strcpy(entry + klen + 1, canonical);
+	e = find_slot(m, entry);
+	if (e->key != NULL) {
+		rc = strcmp(e->canonical, canonical) == 0 ? 0 : 1;
+		goto done;
+	}
+	e->key = entry;
+	e->canonical = entry + klen + 1;
+	entry = NULL;
+	m->used++;
+	rc = 0;
+done:
+	free(vkey);
+	free(entry);
+	return rc;
+}
+
+void
+value_map_free(struct value_map *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->cap; i++)
+		free(m->slot[i].key);
+	free(m->slot);
+	free(m);
+}
+
+/*
+ * Split one TSV line (newline already cut) into exactly three fields in
+ * place. Returns false when the line does not have three.
+ */
+static bool
+split3(char *line, char *f[3])
+{
+	int i;
+
+	f[0] = line;
+	for (i = 1; i < 3; i++) {
+		if ((f[i] = strchr(f[i - 1], '\t')) == NULL)
+			return false;
+		*f[i]++ = '\0';
+	}
+	return strchr(f[2], '\t') == NULL;
+}
+
+/* Process one line of values.tsv; writes a message to ERR on failure. */
+static bool
+load_line(struct value_map *m, char *line, const char *path, size_t lineno,
+          char *err, size_t errlen)
+{
+	char *f[3];
+	int rc;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
+		return true;
+	if (!split3(line, f) || f[0][0] == '\0' || f[2][0] == '\0') {
+		snprintf(err, errlen,
+		         "%s:%zu: expected field<TAB>variant<TAB>canonical",
+		         path, lineno);
+		return false;
+	}
+	/* The canonical value always stands for itself. */
+	if ((rc = map_add(m, f[0], f[2], f[2])) == 0)
+		rc = map_add(m, f[0], f[1], f[2]);
+	if (rc == 0)
+		return true;
+	if (rc < 0)
+		snprintf(err, errlen, "%s:%zu: out of memory", path, lineno);
+	else
+		snprintf(err, errlen,
+		         "%s:%zu: %s variant '%s' already has another "
+		         "canonical value",
+		         path, lineno, f[0], f[1]);
+	return false;
+}
+
+struct value_map *
+value_map_load(const char *path, char *err, size_t errlen)
+{
+	struct value_map *m = NULL;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	bool ok = false;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof *m)) == NULL ||
+	    (m->slot = calloc(m->cap = 256, sizeof *m->slot)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto done;
+	}
+	while (getline(&line, &cap, fp) != -1)
+		if (!load_line(m, line, path, ++lineno, err, errlen))
+			goto done;
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	ok = true;
+done:
+	free(line);
+	fclose(fp);
+	if (!ok) {
+		value_map_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* Look KEY (already text_key()ed) up for FIELD; NULL when absent. */
+static const char *
+lookup_key(const struct value_map *m, const char *field, const char *key)
+{
+	const struct value_entry *e;
+	char *full;
+
+	if ((full = make_key(field, key)) == NULL)
+		return NULL;
+	e = find_slot(m, full);
+	free(full);
+	return e->key != NULL ? e->canonical : NULL;
+}
+
+/*
+ * Generic reduction for safety_grade: "D级危房", "C级", "B危房" carry the
+ * letter plus a suffix; strip 级危房, 危房 or 级 (in that order, once) so
+ * the table need only list the letters and the spelled-out grades.
+ */
+static bool
+reduce_grade(char *key)
+{
+	return cut_suffix(key, "级危房") || cut_suffix(key, "危房") ||
+	       cut_suffix(key, "级");
+}
+
+const char *
+value_lookup(const struct value_map *m, const char *field, const char *raw,
+             bool *empty)
+{
+	const char *canon = NULL;
+	char *key;
+
+	*empty = false;
+	if (m == NULL || field == NULL || (key = text_key(raw)) == NULL)
+		return NULL;
+	if (key[0] == '\0') {
+		*empty = true;
+		goto done;
+	}
+	canon = lookup_key(m, field, key);
+	if (canon == NULL && strcmp(field, "safety_grade") == 0 &&
+	    reduce_grade(key))
+		canon = lookup_key(m, field, key);
+done:
+	free(key);
+	return canon;
+}
+
+const char *
+value_safety_category(const struct value_map *m, const char *means)
+{
+	bool empty;
+
+	return value_lookup(m, "safety_category", means, &empty);
+}

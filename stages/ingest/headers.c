@@ -1,0 +1,224 @@
+/* headers.c - header aliases as data (schemas/headers.tsv). */
+#include "headers.h"
+
+#include "text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct header_kind *
+kind_get(struct header_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nkinds; i++)
+		if (strcmp(t->kinds[i].name, name) == 0)
+			return &t->kinds[i];
+	if (t->nkinds == sizeof(t->kinds) / sizeof(t->kinds[0]) ||
+	    strlen(name) >= sizeof(t->kinds[0].name))
+		return NULL;
+	snprintf(t->kinds[t->nkinds].name, sizeof(t->kinds[0].name), "%s",
+		 name);
+	return &t->kinds[t->nkinds++];
+}
+
+/* Split the |-separated ALIASES into a NULL-terminated array of keys. */
+static char **
+alias_list(char *aliases)
+{
+	size_t n = 1, i = 0;
+	char *p, *save = NULL, **list;
+
+	for (p = aliases; *p; p++)
+		n += *p == '|';
+	list = calloc(n + 1, sizeof(*list));
+	if (list == NULL)
+		return NULL;
+	for (p = strtok_r(aliases, "|", &save); p != NULL;
+	     p = strtok_r(NULL, "|", &save)) {
+		list[i] = text_key(p);
+		if (list[i] == NULL)
+			break;
+		i++;
+	}
+	return list;
+}
+
+static int
+add_line(struct header_table *t, char *line, char *why, size_t whylen)
+{
+	char *kind, *field, *req, *aliases, *save = NULL;
+	struct header_kind *k;
+
+	kind = strtok_r(line, "\t", &save);
+	field = strtok_r(NULL, "\t", &save);
+	req = strtok_r(NULL, "\t", &save);
+	aliases = strtok_r(NULL, "\t\r\n", &save);
+	if (kind == NULL || field == NULL || req == NULL || aliases == NULL) {
+		snprintf(why, whylen, "expected 4 tab-separated columns");
+		return -1;
+	}
+	if ((k = kind_get(t, kind)) == NULL ||
+	    k->nfields == HEADERS_MAX_FIELDS) {
+		snprintf(why, whylen, "too many kinds or fields");
+		return -1;
+	}
+	k->field[k->nfields] = strdup(field);
+	k->required[k->nfields] = strcmp(req, "yes") == 0;
+	k->alias[k->nfields] = alias_list(aliases);
+	if (k->field[k->nfields] == NULL || k->alias[k->nfields] == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	k->nfields++;
+	return 0;
+}
+
+int
+headers_load(const char *path, struct header_table *t, char *err,
+	     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, why[128];
+	size_t cap = 0, lineno = 0;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open header aliases", path);
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n' || line[0] == '\r')
+			continue;
+		if (add_line(t, line, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
+			rc = -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (rc != 0)
+		headers_free(t);
+	return rc;
+}
+
+void
+headers_free(struct header_table *t)
+{
+	size_t i, f;
+	char **a;
+
+	for (i = 0; i < t->nkinds; i++) {
+		for (f = 0; f < t->kinds[i].nfields; f++) {
+			free(t->kinds[i].field[f]);
+			for (a = t->kinds[i].alias[f]; a && *a; a++)
+				free(*a);
+			free(t->kinds[i].alias[f]);
+		}
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+const struct header_kind *
+headers_kind(const struct header_table *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nkinds; i++)
+		if (strcmp(t->kinds[i].name, name) == 0)
+			return &t->kinds[i];
+	return NULL;
+}
+
+int
+headers_field(const struct header_kind *k, const char *field)
+{
+	size_t f;
+
+	for (f = 0; f < k->nfields; f++)
+		if (strcmp(k->field[f], field) == 0)
+			return (int)f;
+	return -1;
+}
+
+int
+headers_match(const struct header_kind *k, const char *key)
+{
+	size_t f;
+	char **a;
+
+	for (f = 0; f < k->nfields; f++)
+		for (a = k->alias[f]; *a; a++)
+			if (strcmp(*a, key) == 0)
+				return (int)f;
+	return -1;
+}
+
+int
+headers_map(const struct header_kind *k, char *const *cells, size_t n,
+	    int column[HEADERS_MAX_FIELDS], char *err, size_t errlen)
+{
+	size_t i, f;
+	int m;
+
+	for (f = 0; f < HEADERS_MAX_FIELDS; f++)
+		column[f] = -1;
+	for (i = 0; i < n; i++) {
+		char *key = text_key(cells[i]);
+
+		m = key ? headers_match(k, key) : -1;
+		free(key);
+		if (m < 0)
+			continue;
+		if (column[m] >= 0) {
+			snprintf(err, errlen,
+				 "field %s named by two columns: %s (column "
+				 "%d) and %s (column %zu)",
+				 k->field[m], cells[column[m]], column[m] + 1,
+				 cells[i], i + 1);
+			return -1;
+		}
+		column[m] = (int)i;
+	}
+	for (f = 0; f < k->nfields; f++) {
+		if (k->required[f] && column[f] < 0) {
+			/* Name the column the way users know it. */
+			snprintf(err, errlen,
+				 "required column %s (%s) missing",
+				 k->alias[f][0], k->field[f]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+headers_score(const struct header_table *t, const char *const *kinds,
+	      char *const *cells, size_t n)
+{
+	int score = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		char *key = text_key(cells[i]);
+
+		if (key == NULL || *key == '\0') {
+			free(key);
+			continue;
+		}
+		for (j = 0; kinds[j] != NULL; j++) {
+			const struct header_kind *k = headers_kind(t, kinds[j]);
+
+			if (k != NULL && headers_match(k, key) >= 0) {
+				score++;
+				break;
+			}
+		}
+		free(key);
+	}
+	return score;
+}

@@ -1,0 +1,52 @@
+/*
+ * ingest.h - anju-ingest: input exports into the run's workspace.
+ *
+ * One ingest covers the files of one kind given in one invocation. All of
+ * them go in one transaction: the workspace gets every file or none.
+ */
+#ifndef ANJU_INGEST_H
+#define ANJU_INGEST_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+struct ingest;
+
+struct ingest_opts {
+	const char *kind;      /* "platform", "roster" or "members" */
+	const char *divisions; /* division table, NULL for the default */
+	const char *as_of;     /* "YYYY-MM-DD", NULL for today */
+	const char *datadir;   /* schemas/ lives here; NULL: anju_datadir() */
+};
+
+/*
+ * Prepare an ingest into the open workspace DB. Loads the header aliases,
+ * value table and division table. Returns 0 and *OUT (free with
+ * ingest_close) or an ANJU_EXIT_* code after printing the reason.
+ */
+int ingest_open(sqlite3 *db, const struct ingest_opts *opts,
+		struct ingest **out);
+
+/*
+ * Ingest one file: every data row is kept (normalised, with its D-codes as
+ * findings) or rejected (file, line, reason, raw). A file with the same
+ * real path or sha256 already in the workspace for this kind is replaced.
+ * Returns 0, or an ANJU_EXIT_* code for a whole-file problem (message
+ * already printed as "anju-ingest: FILE: ..."). The caller owns the
+ * transaction.
+ */
+int ingest_file(struct ingest *in, const char *path);
+
+/*
+ * After the last file: mark exact duplicate rows within the source (D09)
+ * and derive household sizes of person-level rosters. Returns 0 or
+ * ANJU_EXIT_SOFTWARE.
+ */
+int ingest_finish(struct ingest *in);
+
+/* Print the row accounting of the files ingested by IN to OUT. */
+void ingest_print_accounting(struct ingest *in, FILE *out);
+
+void ingest_close(struct ingest *in);
+
+#endif

@@ -1,0 +1,218 @@
+#!/usr/bin/env bats
+# anju-ingest end to end: the real executable on files from testdata/ and on
+# bad inputs made here. Each test checks the exit code, the message and that
+# no row vanished.
+
+load helpers
+
+ingest() {
+	run "$ANJU_BIN/anju-ingest" --db "$WS" --as-of 2020-12-31 "$@"
+}
+
+@test "--help and --version" {
+	run "$ANJU_BIN/anju-ingest" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: anju-ingest"* ]]
+	run "$ANJU_BIN/anju-ingest" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "anju-ingest "* ]]
+	run "$ANJU_BIN/anju-ingest" --bogus
+	[ "$status" -eq 64 ]
+}
+
+@test "platform: BOM, CRLF, title and blank lines, aliases, multi-line field, 合计 line" {
+	ingest --kind platform "$TESTDATA/ingest/platform_quirks.csv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"platform_quirks.csv"*"rows read 4 = kept 3 + rejected 1"* ]]
+	assert_accounting_balances
+	assert_eq "8|total line (合计), not a household" \
+		"$(q "SELECT line, reason FROM rejects")"
+	assert_eq "UTF-8-BOM|,|3" \
+		"$(q "SELECT encoding, delimiter, header_line FROM input_files")"
+	# The first record, every normaliser at once.
+	assert_eq "4|佛寺镇危改字[2020]12号|210921|210921103|210921103200|王小明|21092119650812001X|valid|3|建档立卡贫困户|D|2020-04-30|原址翻建|12000.0|2020-05-10|2020-08-01|2020-09-01|pass|改造安全|改造安全|1|2020" \
+		"$(q "SELECT line, record_id, county_code, township_code, village_code, head_name, head_id, head_id_state, household_size, household_type, safety_grade, appraisal_date, renovation_type, subsidy_yuan, start_date, completion_date, acceptance_date, acceptance_result, safety_means, safety_category, verified, plan_year FROM platform_records WHERE line = 4")"
+	# Excel serial date, a lower-case grade with 级, a middle-dot variant,
+	# a county short form and 村民委员会; no 档案编号 means FILE:LINE.
+	assert_eq "platform_quirks.csv:6|210921103201|阿卜杜拉·买买提|A|2020-04-30|鉴定安全|1" \
+		"$(q "SELECT record_id, village_code, head_name, safety_grade, appraisal_date, safety_means, verified FROM platform_records WHERE line = 6")"
+	# Excel damage, 1.2万, 局部危险 and 村村委会.
+	assert_eq "210922100200|210922|excel_sci|6|C|12000.0|农村分散供养特困人员|0" \
+		"$(q "SELECT village_code, head_id, head_id_state, head_id_known, safety_grade, subsidy_yuan, household_type, verified FROM platform_records WHERE line = 7")"
+	assert_eq "D03|platform_quirks.csv:7" "$(q "SELECT code, source FROM findings")"
+}
+
+@test "roster: GB18030, household layout, unknown village gives D05" {
+	ingest --kind roster "$TESTDATA/ingest/roster_household_gb18030.csv"
+	[ "$status" -eq 0 ]
+	assert_accounting_balances
+	assert_eq "GB18030|household|4|4|0" \
+		"$(q "SELECT encoding, layout, rows_read, rows_kept, rows_rejected FROM input_files")"
+	assert_eq "H002|210921103201|阿卜杜拉·买买提|低保脱贫户|已脱贫" \
+		"$(q "SELECT household_id, village_code, head_name, poverty_attr, poverty_status FROM roster_households WHERE household_id = 'H002'")"
+	assert_eq "已脱贫(不再享受政策)" \
+		"$(q "SELECT poverty_status FROM roster_households WHERE household_id = 'H003'")"
+	assert_eq "D05|H004|210922|" \
+		"$(q "SELECT code, household_id, county_code, village_code FROM findings")"
+}
+
+@test "roster: UTF-16LE tab-delimited person layout, head from the 户主 row" {
+	ingest --kind roster "$TESTDATA/ingest/roster_person_utf16le.csv"
+	[ "$status" -eq 0 ]
+	assert_accounting_balances
+	assert_eq "UTF-16LE|	|person|4|4" \
+		"$(q "SELECT encoding, delimiter, layout, rows_read, rows_kept FROM input_files")"
+	assert_eq "P001|张三|210921195511200032|3|210921103203
+P002|孙七|21092119491001008X|1|210921103204" \
+		"$(q "SELECT household_id, head_name, head_id, household_size, village_code FROM roster_households ORDER BY household_id")"
+	assert_eq "4" "$(q "SELECT count(*) FROM members")"
+	# The son's 17-digit ID is D02, reported on his household.
+	assert_eq "D02|P001|210921195511200032|210921103203" \
+		"$(q "SELECT code, household_id, head_id, village_code FROM findings")"
+}
+
+@test "members export" {
+	ingest --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "3" "$(q "SELECT count(*) FROM members WHERE household_id = 'H001'")"
+	assert_eq "配偶" "$(q "SELECT relation FROM members WHERE name = '陈红'")"
+}
+
+@test "several files form one source; a re-run of a file replaces its rows" {
+	ingest --kind roster "$TESTDATA/ingest/roster_household_gb18030.csv" \
+		"$TESTDATA/ingest/roster_person_utf16le.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "6" "$(q "SELECT count(*) FROM roster_households")"
+	ingest --kind roster "$TESTDATA/ingest/roster_household_gb18030.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "6|2" "$(q "SELECT (SELECT count(*) FROM roster_households), (SELECT count(*) FROM input_files)")"
+	assert_eq "1" "$(q "SELECT count(*) FROM findings WHERE code = 'D05'")"
+	assert_eq "64" "$(q "SELECT length(sha256) FROM input_files LIMIT 1")"
+	assert_accounting_balances
+}
+
+@test "exact duplicate rows are kept once for matching and flagged D09" {
+	{ head -n 2 "$TESTDATA/ingest/members.csv"; sed -n 2p "$TESTDATA/ingest/members.csv"; } > "$TMP/dup.csv"
+	ingest --kind members "$TMP/dup.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|2" "$(q "SELECT rows_read, rows_kept FROM input_files")"
+	assert_eq "D09|dup.csv:3" "$(q "SELECT code, source FROM findings")"
+	assert_eq "1" "$(q "SELECT count(*) FROM members WHERE duplicate_of IS NULL")"
+}
+
+@test "missing required column: 65 naming the file and the column" {
+	printf '户编号,户主姓名,家庭人口\nH1,王五,3\n' > "$TMP/nocol.csv"
+	ingest --kind roster "$TMP/nocol.csv"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"anju-ingest: $TMP/nocol.csv:1: required column 户主证件号码 (head_id) missing"* ]]
+	assert_eq "0" "$(q "SELECT count(*) FROM input_files")"
+}
+
+@test "one field named by two columns: 65" {
+	printf '户编号,户主姓名,证件号码,身份证号\nH1,王五,210921195511200032,210921195511200032\n' > "$TMP/twice.csv"
+	ingest --kind roster "$TMP/twice.csv"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"twice.csv:1: field head_id named by two columns"* ]]
+}
+
+@test "empty file, BOM only, blank lines only, title only: 65 no header row" {
+	: > "$TMP/empty.csv"
+	printf '\xef\xbb\xbf' > "$TMP/bom.csv"
+	printf '\r\n\n,,,\n' > "$TMP/blank.csv"
+	printf '阜新市建档立卡贫困户花名册\n' > "$TMP/title.csv"
+	for f in empty bom blank title; do
+		ingest --kind roster "$TMP/$f.csv"
+		[ "$status" -eq 65 ]
+		[[ "$output" == *"anju-ingest: $TMP/$f.csv: "*"no header row"* ]]
+	done
+}
+
+@test "header only: 0 rows, exit 0" {
+	printf '户编号,户主姓名,户主证件号码\r\n' > "$TMP/hdr.csv"
+	ingest --kind roster "$TMP/hdr.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "0|0|0" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+}
+
+@test "binary garbage, a ZIP (xlsx), NUL-filled: 65 not a text export" {
+	head -c 4096 /dev/urandom > "$TMP/garbage.csv"
+	printf 'PK\003\004\024\000\006\000' > "$TMP/book.xlsx"
+	head -c 4096 /dev/zero > "$TMP/nul.csv"
+	for f in garbage.csv book.xlsx nul.csv; do
+		ingest --kind platform "$TMP/$f"
+		[ "$status" -eq 65 ]
+		[[ "$output" == *"anju-ingest: $TMP/$f: "* ]]
+	done
+}
+
+@test "invalid UTF-8 in a UTF-8 file: that row rejected, the rest kept" {
+	{ printf '户编号,户主姓名,户主证件号码\n'
+	  printf 'H1,王五,210921195511200032\n'
+	  printf 'H2,\377\376李,210921197003040027\n'
+	  printf 'H3,张三,21092119650812001X\n'; } > "$TMP/bad.csv"
+	ingest --kind roster "$TMP/bad.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "UTF-8|3|2|1" "$(q "SELECT encoding, rows_read, rows_kept, rows_rejected FROM input_files")"
+	[[ "$(q "SELECT line || ' ' || reason FROM rejects")" == "3 invalid"* ]]
+	assert_accounting_balances
+}
+
+@test "unterminated quote at end of file: only that row is lost" {
+	printf '户编号,户主姓名,户主证件号码\nH1,王五,210921195511200032\nH2,"李,210921197003040027\nH3,张三,21092119650812001X\n' > "$TMP/quote.csv"
+	ingest --kind roster "$TMP/quote.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "3|2|1" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	[[ "$(q "SELECT line || ' ' || reason FROM rejects")" == "3 unterminated"* ]]
+	assert_eq "H1 H3" "$(q "SELECT group_concat(household_id, ' ') FROM roster_households")"
+}
+
+@test "a 1 MB field is rejected with its line, not a crash" {
+	{ printf '户编号,户主姓名,户主证件号码\nH1,'; head -c 1048576 /dev/zero | tr '\0' 'a'; printf ',210921195511200032\nH2,张三,21092119650812001X\n'; } > "$TMP/big.csv"
+	ingest --kind roster "$TMP/big.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|1|1" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	[[ "$(q "SELECT line || ' ' || reason FROM rejects")" == "2 field longer than"* ]]
+}
+
+@test "NUL bytes inside a row: that row rejected" {
+	printf '户编号,户主姓名,户主证件号码\nH1,王\000五,210921195511200032\nH2,张三,21092119650812001X\n' > "$TMP/nul.csv"
+	ingest --kind roster "$TMP/nul.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|1|1" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	[[ "$(q "SELECT line || ' ' || reason FROM rejects")" == "2 NUL"* ]]
+}
+
+@test "ragged row: rejected with the field counts" {
+	printf '户编号,户主姓名,户主证件号码\nH1,王五\nH2,张三,21092119650812001X,,\nH3,李,210921197003040027,x\n' > "$TMP/ragged.csv"
+	ingest --kind roster "$TMP/ragged.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "3|1|2" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	[[ "$(q "SELECT group_concat(line || ' ' || reason, ';') FROM rejects")" == "2 expected 3 fields, found 2;4 expected 3 fields, found 4" ]]
+}
+
+@test "missing file or a directory: 66; FIFO: 65 without blocking" {
+	ingest --kind roster "$TMP/nope.csv"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"anju-ingest: $TMP/nope.csv: "* ]]
+	ingest --kind roster "$TMP"
+	[ "$status" -eq 66 ]
+	mkfifo "$TMP/fifo.csv"
+	run timeout 10 "$ANJU_BIN/anju-ingest" --db "$WS" --kind roster "$TMP/fifo.csv"
+	[ "$status" -eq 65 ]
+}
+
+@test "a file named like an option after --" {
+	cp "$TESTDATA/ingest/members.csv" "$TMP/-x.csv"
+	cd "$TMP"
+	run "$ANJU_BIN/anju-ingest" --db "$WS" --kind members -- -x.csv
+	[ "$status" -eq 0 ]
+}
+
+@test "unwritable workspace: 73" {
+	ingest --kind members "$TESTDATA/ingest/members.csv"
+	run "$ANJU_BIN/anju-ingest" --db "$TMP/no/such/dir/anju.db" --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"anju-ingest: $TMP/no/such/dir/anju.db: "* ]]
+	run "$ANJU_BIN/anju-ingest" --db "$TMP" --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 73 ]
+}

@@ -1,0 +1,167 @@
+/* test_text.c - text_clean, text_name, text_key, text_is_total_label. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text.h"
+
+/* Assert that F(IN) gives WANT (NULL: F must fail). */
+static void
+check(char *(*f)(const char *), const char *in, const char *want)
+{
+	char *got = f(in);
+
+	if (want == NULL) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_true(text_utf8_valid("", 0));
+	assert_true(text_utf8_valid("王小明", strlen("王小明")));
+	assert_false(text_utf8_valid("\xff", 1));
+	assert_false(text_utf8_valid("\xc0\xaf", 2));     /* overlong '/' */
+	assert_false(text_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+	assert_false(text_utf8_valid("\xe7\x8e", 2));     /* truncated */
+}
+
+static void
+test_clean_empty_and_spaces(void **state)
+{
+	(void)state;
+	check(text_clean, "", "");
+	check(text_clean, NULL, "");
+	check(text_clean, "   ", "");
+	check(text_clean, "\t \xe3\x80\x80\xc2\xa0", ""); /* tab U+3000 NBSP */
+	check(text_clean, "  a  b  ", "a b");
+	check(text_clean,
+	      "a\xc2\xa0\xc2\xa0"
+	      "b",
+	      "a b");
+	check(text_clean,
+	      "a\xe2\x80\x83"
+	      "b",
+	      "a b"); /* em space */
+	check(text_clean, "a\tb\r\nc", "a b c");
+}
+
+static void
+test_clean_fullwidth(void **state)
+{
+	(void)state;
+	check(text_clean, "１２３", "123");
+	check(text_clean, "Ｘ", "X");
+	check(text_clean, "（市、区）", "(市、区)");
+	check(text_clean, "100㎡", "100m2");
+	check(text_clean, "中文不变", "中文不变");
+}
+
+static void
+test_clean_zero_width_and_controls(void **state)
+{
+	(void)state;
+	check(text_clean,
+	      "\xef\xbb\xbf"
+	      "abc",
+	      "abc"); /* BOM */
+	check(text_clean,
+	      "a\xe2\x80\x8b"
+	      "b\xe2\x80\x8c"
+	      "c\xe2\x80\x8d"
+	      "d\xe2\x81\xa0"
+	      "e",
+	      "abcde");
+	check(text_clean,
+	      "a\x01"
+	      "b\x7f",
+	      "ab");
+	/* zero-width between spaces must not leave two spaces */
+	check(text_clean, "a \xe2\x80\x8b b", "a b");
+}
+
+static void
+test_clean_invalid_utf8(void **state)
+{
+	(void)state;
+	check(text_clean, "ab\xff", NULL);
+	check(text_name, "\xc3", NULL);
+	check(text_key, "\xe4\xb8", NULL);
+}
+
+static void
+test_name(void **state)
+{
+	(void)state;
+	check(text_name, "王 小明", "王小明");
+	check(text_name, " 王\xe3\x80\x80小\xc2\xa0明 ", "王小明");
+	check(text_name, "阿卜杜拉•买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉・买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉‧买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉･买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉∙买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉⋅买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉\xce\x87买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉 · 买买提", "阿卜杜拉·买买提");
+	check(text_name, "阿卜杜拉··•买买提", "阿卜杜拉·买买提");
+	check(text_name, "·阿卜杜拉·买买提·", "阿卜杜拉·买买提");
+	check(text_name, "··", "");
+	check(text_name, "", "");
+	check(text_name, "王小明\xe2\x80\x8b", "王小明");
+}
+
+static void
+test_key(void **state)
+{
+	(void)state;
+	check(text_key, "县（市、区）", "县(市、区)");
+	check(text_key, " 县 ( 市、区 ) ", "县(市、区)");
+	check(text_key, "a级", "A级");
+	check(text_key, "Ａ级", "A级");
+	check(text_key, "d 级危房", "D级危房");
+	check(text_key, "", "");
+	check(text_key, "   ", "");
+}
+
+static void
+test_total_label(void **state)
+{
+	(void)state;
+	assert_true(text_is_total_label("合计"));
+	assert_true(text_is_total_label("总计:"));
+	assert_true(text_is_total_label("小计 12户"));
+	assert_true(text_is_total_label("合 计"));
+	assert_false(text_is_total_label("合"));
+	assert_false(text_is_total_label(""));
+	assert_false(text_is_total_label(NULL));
+	assert_false(text_is_total_label("王合计"));
+	assert_false(text_is_total_label("计划"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_utf8_valid),
+	    cmocka_unit_test(test_clean_empty_and_spaces),
+	    cmocka_unit_test(test_clean_fullwidth),
+	    cmocka_unit_test(test_clean_zero_width_and_controls),
+	    cmocka_unit_test(test_clean_invalid_utf8),
+	    cmocka_unit_test(test_name),
+	    cmocka_unit_test(test_key),
+	    cmocka_unit_test(test_total_label),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
