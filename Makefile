@@ -81,10 +81,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(STAGE_LOGIC_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(STAGE_LOGIC_OBJ) $(LIB) $(LDLIBS) -lcmocka
 
 # The shipped national division table, expanded at build time.
-$(DIVDB): data/divisions.csv.xz $(BUILD)/tools/mkdivisions
+$(DIVDB): data/divisions.csv.xz schemas/division_aliases.tsv $(BUILD)/tools/mkdivisions
 	@mkdir -p $(dir $@)
 	xz -dc data/divisions.csv.xz > $@.csv.tmp
-	$(BUILD)/tools/mkdivisions $@.csv.tmp $@.tmp && mv $@.tmp $@
+	rm -f $@.tmp
+	$(BUILD)/tools/mkdivisions $@.csv.tmp $@.tmp schemas/division_aliases.tsv && mv $@.tmp $@
 	rm -f $@.csv.tmp
 
 $(SHARE)/schemas.stamp: $(wildcard schemas/*)

@@ -80,9 +80,6 @@ CREATE TABLE IF NOT EXISTS platform_records (
 	duplicate_of      INTEGER             -- record_key of the first copy (D09)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS platform_file ON platform_records (file_id);
-CREATE INDEX IF NOT EXISTS platform_head_id ON platform_records (head_id);
-CREATE INDEX IF NOT EXISTS platform_name ON platform_records (county_code, head_name);
-CREATE INDEX IF NOT EXISTS platform_hash ON platform_records (row_hash);
 
 -- Roster households (SPEC 2.2), one row per household whichever layout
 -- the export had.
@@ -110,10 +107,6 @@ CREATE TABLE IF NOT EXISTS roster_households (
 	duplicate_of   INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS roster_file ON roster_households (file_id);
-CREATE INDEX IF NOT EXISTS roster_household_id ON roster_households (household_id);
-CREATE INDEX IF NOT EXISTS roster_head_id ON roster_households (head_id);
-CREATE INDEX IF NOT EXISTS roster_name ON roster_households (county_code, head_name);
-CREATE INDEX IF NOT EXISTS roster_hash ON roster_households (row_hash);
 
 -- Household members (SPEC 2.3): from a members export, or the rows of a
 -- person-level roster (the 户主 row included, relation '户主').
@@ -134,8 +127,6 @@ CREATE TABLE IF NOT EXISTS members (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS members_file ON members (file_id);
 CREATE INDEX IF NOT EXISTS members_household ON members (household_id);
-CREATE INDEX IF NOT EXISTS members_id ON members (id);
-CREATE INDEX IF NOT EXISTS members_hash ON members (row_hash);
 
 -- Every finding of every stage (SPEC 5). stage tells which stage wrote it,
 -- so a stage re-run replaces only its own; file_id ties ingest findings to
@@ -199,5 +190,40 @@ CREATE TABLE IF NOT EXISTS run_info (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 ) STRICT;
+
+-- anju-diff: the date each finding identity was first seen, carried from
+-- run to run (a persisting finding inherits it from the previous run's
+-- table) so days_open is right after any number of runs. finding_id is
+-- diff_finding_key(): code + household_id, or for a platform record alone
+-- code + its normalised head ID.
+CREATE TABLE IF NOT EXISTS finding_history (
+	finding_id TEXT PRIMARY KEY,
+	code       TEXT NOT NULL,
+	first_seen TEXT NOT NULL       -- YYYY-MM-DD
+) STRICT;
+
+-- anju-diff: this run's findings compared with the previous run's, one row
+-- per finding identity (diff.csv; read by anju-report for 变化). A
+-- resolved row carries the previous run's finding.
+CREATE TABLE IF NOT EXISTS finding_changes (
+	finding_id    TEXT PRIMARY KEY,
+	change        TEXT NOT NULL CHECK (change IN ('new', 'resolved',
+	              'persisting')),
+	code          TEXT NOT NULL,
+	severity      TEXT NOT NULL,
+	county_code   TEXT,
+	township_code TEXT,
+	village_code  TEXT,
+	household_id  TEXT,
+	record_id     TEXT,
+	head_id       TEXT,
+	head_name     TEXT,
+	detail        TEXT NOT NULL,
+	source        TEXT NOT NULL,
+	first_seen    TEXT NOT NULL,
+	days_open     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS finding_changes_county
+	ON finding_changes (county_code, change);
 
 PRAGMA user_version = 1;

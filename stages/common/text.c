@@ -94,6 +94,40 @@ squeeze_spaces(const utf8proc_uint8_t *src)
 	return out;
 }
 
+/*
+ * True when S is already what text_clean() would make of it: printable
+ * ASCII with single inner spaces and CJK Unified Ideographs U+4E00-U+9FFF,
+ * which NFKC leaves alone. Most export cells are like that, and skipping
+ * utf8proc for them makes ingest several times faster.
+ */
+static bool
+already_clean(const unsigned char *p)
+{
+	unsigned char prev = ' ';
+
+	if (*p == ' ')
+		return false;
+	for (; *p; p++) {
+		if (*p >= 0x21 && *p <= 0x7E) {
+			prev = *p;
+			continue;
+		}
+		if (*p == ' ') {
+			if (prev == ' ')
+				return false;
+			prev = ' ';
+			continue;
+		}
+		/* U+4E00 (E4 B8 80) .. U+9FFF (E9 BF BF) */
+		if (*p < 0xE4 || *p > 0xE9 || (*p == 0xE4 && p[1] < 0xB8) ||
+		    (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return false;
+		p += 2;
+		prev = 'x';
+	}
+	return prev != ' ';
+}
+
 char *
 text_clean(const char *s)
 {
@@ -103,6 +137,8 @@ text_clean(const char *s)
 
 	if (s == NULL)
 		s = "";
+	if (*s == '\0' || already_clean((const unsigned char *)s))
+		return strdup(s);
 	if (!text_utf8_valid(s, strlen(s))) {
 		errno = EILSEQ;
 		return NULL;

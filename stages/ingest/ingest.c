@@ -152,6 +152,17 @@ field_label(const char *field)
 	return field;
 }
 
+/* Bind S (NULL or "" as SQL NULL) without copying: every string bound in
+ * this file lives until the statement has been stepped. */
+static void
+bind_str(sqlite3_stmt *st, int index, const char *s)
+{
+	if (s == NULL || *s == '\0')
+		sqlite3_bind_null(st, index);
+	else
+		sqlite3_bind_text(st, index, s, -1, SQLITE_STATIC);
+}
+
 /* ---- pending findings ------------------------------------------------ */
 
 static void
@@ -201,22 +212,25 @@ flush_findings(struct ingest *in, struct row_ctx *rc, sqlite3_int64 key,
 	snprintf(source, sizeof(source), "%s:%zu", in->file_name, rc->line);
 	for (i = 0; i < rc->npending; i++) {
 		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		sqlite3_bind_int64(st, 1, in->file_id);
+			sqlite3_bind_int64(st, 1, in->file_id);
 		sqlite3_bind_text(st, 2, rc->pending[i].code, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, severity_of(rc->pending[i].code), -1,
 				  SQLITE_STATIC);
-		db_bind_text(st, 4, rc->place.county, 1);
-		db_bind_text(st, 5, rc->place.township, 1);
-		db_bind_text(st, 6, rc->place.village, 1);
-		db_bind_text(st, 7, rc->household_id, 1);
-		db_bind_text(st, 8, rc->record_id, 1);
-		db_bind_text(st, 9, rc->head_id, 1);
-		db_bind_text(st, 10, rc->head_name, 1);
+		bind_str(st, 4, rc->place.county);
+		bind_str(st, 5, rc->place.township);
+		bind_str(st, 6, rc->place.village);
+		bind_str(st, 7, rc->household_id);
+		bind_str(st, 8, rc->record_id);
+		bind_str(st, 9, rc->head_id);
+		bind_str(st, 10, rc->head_name);
 		sqlite3_bind_text(st, 11, rc->pending[i].detail, -1,
 				  SQLITE_STATIC);
 		sqlite3_bind_text(st, 12, source, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 13 + key_col, key);
+		for (int k = 0; k < 3; k++)
+			if (k == key_col)
+				sqlite3_bind_int64(st, 13 + k, key);
+			else
+				sqlite3_bind_null(st, 13 + k);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			ok = -1;
 	}
@@ -525,8 +539,11 @@ row_hash(struct ingest *in, char hex[33])
 		sha256_update(&ctx, strlen(v) + 1, (const uint8_t *)v);
 	}
 	sha256_digest(&ctx, sizeof(digest), digest);
-	for (f = 0; f < 16; f++)
-		snprintf(hex + 2 * f, 3, "%02x", digest[f]);
+	for (f = 0; f < 16; f++) {
+		hex[2 * f] = "0123456789abcdef"[digest[f] >> 4];
+		hex[2 * f + 1] = "0123456789abcdef"[digest[f] & 15];
+	}
+	hex[32] = '\0';
 }
 
 /* ---- the three kinds ---------------------------------------------------- */
@@ -568,38 +585,37 @@ platform_row(struct ingest *in, struct row_ctx *rc)
 	resolve_place(in, rc);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	sqlite3_bind_int64(st, 1, in->file_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)rc->line);
-	db_bind_text(st, 3, record_id, 1);
-	db_bind_text(st, 4, fv(in, "county"), 1);
-	db_bind_text(st, 5, fv(in, "township"), 1);
-	db_bind_text(st, 6, fv(in, "village"), 1);
-	db_bind_text(st, 7, rc->place.county, 1);
-	db_bind_text(st, 8, rc->place.township, 1);
-	db_bind_text(st, 9, rc->place.village, 1);
-	db_bind_text(st, 10, name, 1);
-	db_bind_text(st, 11, fv(in, "head_name"), 1);
-	db_bind_text(st, 12, id.id, 1);
-	db_bind_text(st, 13, fv(in, "head_id"), 1);
+	bind_str(st, 3, record_id);
+	bind_str(st, 4, fv(in, "county"));
+	bind_str(st, 5, fv(in, "township"));
+	bind_str(st, 6, fv(in, "village"));
+	bind_str(st, 7, rc->place.county);
+	bind_str(st, 8, rc->place.township);
+	bind_str(st, 9, rc->place.village);
+	bind_str(st, 10, name);
+	bind_str(st, 11, fv(in, "head_name"));
+	bind_str(st, 12, id.id);
+	bind_str(st, 13, fv(in, "head_id"));
 	sqlite3_bind_text(st, 14, id_state_name(id.state), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 15, id.known);
 	bind_size(in, rc, st, 16);
-	db_bind_text(st, 17, norm_enum(in, rc, "household_type"), 1);
-	db_bind_text(st, 18, norm_enum(in, rc, "safety_grade"), 1);
-	db_bind_text(st, 19, norm_date(in, rc, "appraisal_date", d_app), 1);
-	db_bind_text(st, 20, norm_enum(in, rc, "renovation_type"), 1);
-	db_bind_text(st, 21, norm_enum(in, rc, "build_mode"), 1);
+	bind_str(st, 17, norm_enum(in, rc, "household_type"));
+	bind_str(st, 18, norm_enum(in, rc, "safety_grade"));
+	bind_str(st, 19, norm_date(in, rc, "appraisal_date", d_app));
+	bind_str(st, 20, norm_enum(in, rc, "renovation_type"));
+	bind_str(st, 21, norm_enum(in, rc, "build_mode"));
 	bind_real(in, rc, st, 22, "area_m2", value_number);
 	bind_real(in, rc, st, 23, "subsidy_yuan", value_money);
-	db_bind_text(st, 24, norm_date(in, rc, "start_date", d_start), 1);
-	db_bind_text(st, 25, norm_date(in, rc, "completion_date", d_done), 1);
-	db_bind_text(st, 26, norm_date(in, rc, "acceptance_date", d_acc), 1);
-	db_bind_text(st, 27, norm_enum(in, rc, "acceptance_result"), 1);
+	bind_str(st, 24, norm_date(in, rc, "start_date", d_start));
+	bind_str(st, 25, norm_date(in, rc, "completion_date", d_done));
+	bind_str(st, 26, norm_date(in, rc, "acceptance_date", d_acc));
+	bind_str(st, 27, norm_enum(in, rc, "acceptance_result"));
 	means = norm_enum(in, rc, "safety_means");
 	cat = means ? value_safety_category(in->values, means) : NULL;
-	db_bind_text(st, 28, means, 1);
-	db_bind_text(st, 29, cat, 1);
+	bind_str(st, 28, means);
+	bind_str(st, 29, cat);
 	bind_flag(in, rc, st, 30, "verified");
 	bind_count(in, rc, st, 31, "photos_materials");
 	bind_count(in, rc, st, 32, "photos_training");
@@ -643,25 +659,24 @@ roster_household(struct ingest *in, struct row_ctx *rc, const char *name_field,
 	resolve_place(in, rc);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	sqlite3_bind_int64(st, 1, in->file_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)rc->line);
-	db_bind_text(st, 3, rc->household_id, 0);
-	db_bind_text(st, 4, fv(in, "county"), 1);
-	db_bind_text(st, 5, fv(in, "township"), 1);
-	db_bind_text(st, 6, fv(in, "village"), 1);
-	db_bind_text(st, 7, rc->place.county, 1);
-	db_bind_text(st, 8, rc->place.township, 1);
-	db_bind_text(st, 9, rc->place.village, 1);
-	db_bind_text(st, 10, name, 1);
-	db_bind_text(st, 11, fv(in, name_field), 1);
-	db_bind_text(st, 12, id.id, 1);
-	db_bind_text(st, 13, fv(in, id_field), 1);
+	bind_str(st, 3, rc->household_id);
+	bind_str(st, 4, fv(in, "county"));
+	bind_str(st, 5, fv(in, "township"));
+	bind_str(st, 6, fv(in, "village"));
+	bind_str(st, 7, rc->place.county);
+	bind_str(st, 8, rc->place.township);
+	bind_str(st, 9, rc->place.village);
+	bind_str(st, 10, name);
+	bind_str(st, 11, fv(in, name_field));
+	bind_str(st, 12, id.id);
+	bind_str(st, 13, fv(in, id_field));
 	sqlite3_bind_text(st, 14, id_state_name(id.state), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 15, id.known);
 	bind_size(in, rc, st, 16);
-	db_bind_text(st, 17, norm_enum(in, rc, "poverty_attr"), 1);
-	db_bind_text(st, 18, norm_enum(in, rc, "poverty_status"), 1);
+	bind_str(st, 17, norm_enum(in, rc, "poverty_attr"));
+	bind_str(st, 18, norm_enum(in, rc, "poverty_status"));
 	row_hash(in, hash);
 	sqlite3_bind_text(st, 19, hash, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -707,17 +722,16 @@ member_row(struct ingest *in, struct row_ctx *rc, bool person_roster)
 		rc->head_name = name;
 	}
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	sqlite3_bind_int64(st, 1, in->file_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)rc->line);
-	db_bind_text(st, 3, rc->household_id, 0);
-	db_bind_text(st, 4, name, 1);
-	db_bind_text(st, 5, fv(in, "name"), 1);
-	db_bind_text(st, 6, id.id, 1);
-	db_bind_text(st, 7, fv(in, "id"), 1);
+	bind_str(st, 3, rc->household_id);
+	bind_str(st, 4, name);
+	bind_str(st, 5, fv(in, "name"));
+	bind_str(st, 6, id.id);
+	bind_str(st, 7, fv(in, "id"));
 	sqlite3_bind_text(st, 8, id_state_name(id.state), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, id.known);
-	db_bind_text(st, 10, relation, 1);
+	bind_str(st, 10, relation);
 	row_hash(in, hash);
 	sqlite3_bind_text(st, 11, hash, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
@@ -863,7 +877,7 @@ file_row(struct ingest *in, const char *real, const struct csvin *csv,
 	sqlite3_bind_text(st, 4, csvin_encoding(csv), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, delim, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)csvin_header(csv)->line);
-	db_bind_text(st, 7, layout, 1);
+	bind_str(st, 7, layout);
 	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;

@@ -1,0 +1,1182 @@
+/*
+ * csvin.c - one input export, read as a stream of rows.
+ *
+ * Layers, bottom up:
+ *   raw bytes   read(2) in blocks, every byte hashed once (nettle sha256);
+ *   decoded     UTF-8 text: copied as is, or converted with iconv from
+ *               GB18030/UTF-16; bytes iconv refuses pass through so the
+ *               row holding them is rejected, not the file;
+ *   lines       physical lines split with memchr on '\n' (CR of CRLF
+ *               dropped), each at most CSVIN_MAX_ROW bytes;
+ *   rows        libcsv fed one physical line at a time, so the line where
+ *               each row starts is always known; a row still open after
+ *               its line is a quoted field spanning lines.
+ * Lines that must be read again (the look-ahead used to find the header,
+ * the lines swallowed by a quote that never closes) sit in a replay queue
+ * that is drained before the file is read further.
+ */
+#include "csvin.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <nettle/sha2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "anju.h"
+#include "text.h"
+
+#define CSVIN_BLOCK         (64 * 1024)   /* read(2) size */
+#define CSVIN_SNIFF         (256 * 1024)  /* bytes sampled for the encoding */
+#define CSVIN_BINARY_SAMPLE 4096          /* bytes checked for binary data */
+#define CSVIN_HEADER_LINES  64            /* non-blank lines searched */
+#define CSVIN_HEADER_BYTES  (1024 * 1024) /* bytes searched for the header */
+#define CSVIN_MAX_FIELD     65536
+#define CSVIN_MAX_ROW       (8 * 1024 * 1024) /* raw bytes of one row or line */
+/* A quoted field may span lines, but not this many: past it the quote is
+ * taken as never closed. Also bounds the cost of re-reading lines. */
+#define CSVIN_MAX_ROW_LINES 256
+
+enum encoding { ENC_UTF8, ENC_UTF8_BOM, ENC_GB18030, ENC_UTF16LE, ENC_UTF16BE };
+
+static const char *const encoding_names[] = {"UTF-8", "UTF-8-BOM", "GB18030",
+                                             "UTF-16LE", "UTF-16BE"};
+
+/* A list of lines in one text buffer: used for the replay queue and for
+ * the lines of the current row. Each line is stored followed by '\n'. */
+struct line {
+	size_t off;
+	size_t len;
+	size_t lineno;
+	bool too_long;
+};
+
+struct lines {
+	char *text;
+	size_t len, cap;
+	struct line *v;
+	size_t n, head, vcap;
+};
+
+/* Fields of one row, NUL-terminated, packed in one buffer. */
+struct fields {
+	char *text;
+	size_t len, cap;
+	size_t *off;
+	size_t *flen;
+	char **ptrs;
+	size_t n, vcap;
+};
+
+struct csvin {
+	int fd;
+	enum encoding enc;
+	iconv_t cd;
+	bool eof;      /* read(2) returned 0 */
+	bool failed;   /* a read error or ENOMEM happened */
+	int fail_code; /* anju_exit code for csvin_open() */
+	char err[256];
+	char reason[64]; /* reject reason of the current row */
+
+	struct sha256_ctx sha;
+	char sha_hex[2 * SHA256_DIGEST_SIZE + 1];
+
+	char *raw; /* undecoded bytes [rpos, rlen) */
+	size_t rpos, rlen, rcap;
+
+	char *dec; /* decoded bytes [dpos, dend) */
+	size_t dpos, dend, dcap, dscan;
+	bool skipping;       /* dropping the rest of an over-long line */
+	bool passed_invalid; /* iconv refused a byte somewhere so far */
+	size_t lineno;       /* number of the last physical line taken */
+
+	struct lines replay;
+	struct lines rowlines;
+	struct fields fields;
+
+	struct csv_parser parser;
+	bool parser_ready;
+	bool row_done;
+	bool discard; /* libcsv callbacks ignore what they get */
+	char delim;
+
+	struct fields header_fields;
+	char *header_raw;
+	struct csvin_row header;
+};
+
+/* ---- small buffers ---------------------------------------------------- */
+
+/* Makes room for NEED more bytes in *BUF (LEN used, *CAP allocated). */
+static int
+reserve(char **buf, size_t *cap, size_t len, size_t need)
+{
+	size_t ncap;
+	char *p;
+
+	if (*cap - len >= need)
+		return 0;
+	ncap = *cap ? *cap : 4096;
+	while (ncap - len < need)
+		ncap *= 2;
+	if ((p = realloc(*buf, ncap)) == NULL)
+		return -1;
+	*buf = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+lines_push(struct lines *l, const char *s, size_t len, size_t lineno,
+           bool too_long)
+{
+	struct line *v;
+	size_t ncap;
+
+	if (reserve(&l->text, &l->cap, l->len, len + 1) < 0)
+		return -1;
+	if (l->n == l->vcap) {
+		ncap = l->vcap ? 2 * l->vcap : 64;
+		if ((v = realloc(l->v, ncap * sizeof(*v))) == NULL)
+			return -1;
+		l->v = v;
+		l->vcap = ncap;
+	}
+	memcpy(l->text + l->len, s, len);
+	l->text[l->len + len] = '\n';
+	l->v[l->n++] = (struct line){l->len, len, lineno, too_long};
+	l->len += len + 1;
+	return 0;
+}
+
+static void
+lines_clear(struct lines *l)
+{
+	l->len = l->n = l->head = 0;
+}
+
+static void
+lines_free(struct lines *l)
+{
+	free(l->text);
+	free(l->v);
+}
+
+/*
+ * Puts lines FROM..n of SRC in front of the lines still queued in Q, so
+ * they are read again, in file order, before anything else.
+ */
+static int
+lines_prepend(struct lines *q, const struct lines *src, size_t from)
+{
+	struct lines nq = {0};
+	const struct line *x;
+	size_t i;
+
+	for (i = from; i < src->n; i++) {
+		x = &src->v[i];
+		if (lines_push(&nq, src->text + x->off, x->len, x->lineno,
+		               x->too_long) < 0)
+			goto fail;
+	}
+	for (i = q->head; i < q->n; i++) {
+		x = &q->v[i];
+		if (lines_push(&nq, q->text + x->off, x->len, x->lineno,
+		               x->too_long) < 0)
+			goto fail;
+	}
+	lines_free(q);
+	*q = nq;
+	return 0;
+fail:
+	lines_free(&nq);
+	return -1;
+}
+
+static void
+fields_clear(struct fields *f)
+{
+	f->len = f->n = 0;
+}
+
+static void
+fields_free(struct fields *f)
+{
+	free(f->text);
+	free(f->off);
+	free(f->flen);
+	free(f->ptrs);
+}
+
+static int
+fields_add(struct fields *f, const char *s, size_t len)
+{
+	size_t ncap;
+	void *p;
+
+	if (reserve(&f->text, &f->cap, f->len, len + 1) < 0)
+		return -1;
+	if (f->n == f->vcap) {
+		ncap = f->vcap ? 2 * f->vcap : 32;
+		if ((p = realloc(f->off, ncap * sizeof(size_t))) == NULL)
+			return -1;
+		f->off = p;
+		if ((p = realloc(f->flen, ncap * sizeof(size_t))) == NULL)
+			return -1;
+		f->flen = p;
+		if ((p = realloc(f->ptrs, ncap * sizeof(char *))) == NULL)
+			return -1;
+		f->ptrs = p;
+		f->vcap = ncap;
+	}
+	if (len > 0)
+		memcpy(f->text + f->len, s, len);
+	f->text[f->len + len] = '\0';
+	f->off[f->n] = f->len;
+	f->flen[f->n++] = len;
+	f->len += len + 1;
+	return 0;
+}
+
+/* Pointers into f->text are only stable once the row is complete. */
+static char **
+fields_ptrs(struct fields *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		f->ptrs[i] = f->text + f->off[i];
+	return f->ptrs;
+}
+
+/* ---- raw bytes -------------------------------------------------------- */
+
+/* Records why reading stopped. Returns -1 so callers can return it. */
+static int
+fail(struct csvin *in, int code, const char *what)
+{
+	if (!in->failed) {
+		snprintf(in->err, sizeof(in->err), "%s", what);
+		in->fail_code = code;
+		in->failed = true;
+	}
+	return -1;
+}
+
+/*
+ * Reads up to N bytes into BUF, hashing them. Returns the count, 0 at end
+ * of file, -1 on error (message in in->err).
+ */
+static ssize_t
+read_hashed(struct csvin *in, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(in->fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "read error: %s", strerror(errno));
+		return fail(in, ANJU_EXIT_NOINPUT, what);
+	}
+	if (r == 0) {
+		in->eof = true;
+		return 0;
+	}
+	sha256_update(&in->sha, (size_t)r, buf);
+	return r;
+}
+
+/* Appends up to N more raw bytes to in->raw. Returns as read_hashed(). */
+static ssize_t
+raw_fill(struct csvin *in, size_t n)
+{
+	ssize_t r;
+
+	if (in->rpos > 0) {
+		memmove(in->raw, in->raw + in->rpos, in->rlen - in->rpos);
+		in->rlen -= in->rpos;
+		in->rpos = 0;
+	}
+	if (reserve(&in->raw, &in->rcap, in->rlen, n) < 0)
+		return fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+	r = read_hashed(in, in->raw + in->rlen, n);
+	if (r > 0)
+		in->rlen += (size_t)r;
+	return r;
+}
+
+/* ---- decoding --------------------------------------------------------- */
+
+/* Appends one byte iconv refused, as a byte that is never valid UTF-8. */
+static void
+pass_invalid(struct csvin *in, size_t width)
+{
+	unsigned char c = (unsigned char)in->raw[in->rpos];
+
+	in->passed_invalid = true;
+	/* A GB18030 byte that fails is >= 0x80, so it stays invalid UTF-8
+	 * on its own; a UTF-16 code unit may be ASCII-looking, so it is
+	 * replaced by 0xFF, which UTF-8 never uses. */
+	in->dec[in->dend++] =
+	    (char)(in->enc == ENC_GB18030 && c >= 0x80 ? c : 0xFF);
+	in->rpos += width;
+	if (in->rpos > in->rlen)
+		in->rpos = in->rlen;
+}
+
+/*
+ * Converts the raw bytes held into in->dec. An incomplete sequence at the
+ * end of the buffer waits for more bytes unless the file has ended.
+ */
+static int
+decode_raw(struct csvin *in)
+{
+	size_t unit = in->enc == ENC_GB18030 ? 1 : 2;
+	size_t inleft, outleft;
+	char *ip, *op;
+
+	while (in->rpos < in->rlen) {
+		inleft = in->rlen - in->rpos;
+		if (reserve(&in->dec, &in->dcap, in->dend, 2 * inleft + 16) < 0)
+			return -1;
+		if (in->enc == ENC_UTF8 || in->enc == ENC_UTF8_BOM) {
+			memcpy(in->dec + in->dend, in->raw + in->rpos, inleft);
+			in->dend += inleft;
+			in->rpos = in->rlen;
+			break;
+		}
+		ip = in->raw + in->rpos;
+		op = in->dec + in->dend;
+		outleft = in->dcap - in->dend;
+		if (iconv(in->cd, &ip, &inleft, &op, &outleft) != (size_t)-1) {
+			in->rpos = in->rlen;
+			in->dend = (size_t)(op - in->dec);
+			break;
+		}
+		in->rpos = (size_t)(ip - in->raw);
+		in->dend = (size_t)(op - in->dec);
+		if (errno == E2BIG) {
+			if (reserve(&in->dec, &in->dcap, in->dend,
+			            in->dcap - in->dend + 4096) < 0)
+				return -1;
+			continue;
+		}
+		if (errno == EINVAL && !in->eof)
+			break;
+		pass_invalid(in, errno == EILSEQ ? unit : 1);
+	}
+	return 0;
+}
+
+/* Reads one more block and decodes it. Returns 0, or -1 on error. */
+static int
+decode_more(struct csvin *in)
+{
+	if (raw_fill(in, CSVIN_BLOCK) < 0)
+		return -1;
+	if (decode_raw(in) < 0)
+		return fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* ---- physical lines --------------------------------------------------- */
+
+/* Moves the undelivered decoded bytes to the front of in->dec. */
+static void
+dec_compact(struct csvin *in)
+{
+	size_t keep = in->dend - in->dpos;
+
+	if (in->dpos == 0)
+		return;
+	memmove(in->dec, in->dec + in->dpos, keep);
+	in->dscan -= in->dpos;
+	in->dpos = 0;
+	in->dend = keep;
+}
+
+/* Drops decoded bytes up to and including the next newline. Returns true
+ * once the newline was found. */
+static bool
+skip_rest_of_line(struct csvin *in)
+{
+	char *nl = in->dend > in->dpos
+	               ? memchr(in->dec + in->dpos, '\n', in->dend - in->dpos)
+	               : NULL;
+
+	if (nl == NULL) {
+		in->dpos = in->dscan = in->dend;
+		return false;
+	}
+	in->dpos = in->dscan = (size_t)(nl - in->dec) + 1;
+	in->skipping = false;
+	return true;
+}
+
+/*
+ * Next physical line of the file, without its LF or CRLF, into *S and *LEN
+ * (valid until the next call). A line longer than CSVIN_MAX_ROW is cut
+ * there and *TOO_LONG set; the rest of it is skipped.
+ * Returns 1, 0 at end of file, -1 on a read error.
+ */
+static int
+file_line(struct csvin *in, const char **s, size_t *len, bool *too_long)
+{
+	size_t start = in->dpos, n, next;
+	char *nl;
+
+	*too_long = false;
+	for (;;) {
+		if (in->skipping)
+			skip_rest_of_line(in);
+		start = in->dpos;
+		if (!in->skipping) {
+			nl = in->dend > in->dscan
+			         ? memchr(in->dec + in->dscan, '\n',
+			                  in->dend - in->dscan)
+			         : NULL;
+			if (nl != NULL) {
+				n = (size_t)(nl - in->dec) - start;
+				next = start + n + 1;
+				break;
+			}
+			in->dscan = in->dend;
+			if (in->dend - start > CSVIN_MAX_ROW) {
+				n = CSVIN_MAX_ROW;
+				next = in->dend;
+				*too_long = in->skipping = true;
+				break;
+			}
+		}
+		if (in->eof) {
+			/* decode_raw() has flushed every raw byte by now */
+			if (in->skipping || in->dend == start)
+				return 0;
+			n = in->dend - start;
+			next = in->dend;
+			break;
+		}
+		dec_compact(in);
+		if (decode_more(in) < 0)
+			return -1;
+	}
+	*s = in->dec + start;
+	in->dpos = in->dscan = next;
+	if (n > 0 && (*s)[n - 1] == '\r')
+		n--;
+	*len = n;
+	in->lineno++;
+	return 1;
+}
+
+/* Next line: from the replay queue first, then from the file. */
+static int
+next_line(struct csvin *in, struct line *ln, const char **s)
+{
+	struct lines *q = &in->replay;
+	int r;
+
+	if (q->head < q->n) {
+		*ln = q->v[q->head++];
+		*s = q->text + ln->off;
+		return 1;
+	}
+	if (q->n > 0)
+		lines_clear(q);
+	r = file_line(in, s, &ln->len, &ln->too_long);
+	ln->lineno = in->lineno;
+	return r;
+}
+
+static bool
+is_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+/* ---- libcsv ----------------------------------------------------------- */
+
+static void
+on_field(void *s, size_t len, void *data)
+{
+	struct csvin *in = data;
+
+	if (in->discard || in->failed)
+		return;
+	if (fields_add(&in->fields, s, len) < 0)
+		fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+}
+
+static void
+on_row(int c, void *data)
+{
+	struct csvin *in = data;
+
+	(void)c;
+	if (!in->discard)
+		in->row_done = true;
+}
+
+/* Lines are split before libcsv sees them, so only LF ends a row; a CR
+ * inside a line is data. Installed only for lines holding a CR: libcsv's
+ * built-in test is much faster than a call per byte. */
+static int
+is_row_end(unsigned char c)
+{
+	return c == '\n';
+}
+
+static int
+parser_init(struct csvin *in, char delim)
+{
+	if (csv_init(&in->parser, CSV_APPEND_NULL) != 0)
+		return -1;
+	/* libcsv's own padding test (space and tab, never the delimiter)
+	 * trims unquoted fields: text_clean() would drop that padding
+	 * anyway. */
+	csv_set_delim(&in->parser, (unsigned char)delim);
+	in->parser_ready = true;
+	in->delim = delim;
+	return 0;
+}
+
+/* Feeds one physical line and its newline. Returns -1 when libcsv failed
+ * (out of memory: the parser is not strict). */
+static int
+feed_line(struct csvin *in, const char *s, size_t len)
+{
+	bool cr = len > 0 && memchr(s, '\r', len) != NULL;
+	bool ok;
+
+	if (cr)
+		csv_set_term_func(&in->parser, is_row_end);
+	ok = csv_parse(&in->parser, s, len, on_field, on_row, in) == len &&
+	     csv_parse(&in->parser, "\n", 1, on_field, on_row, in) == 1;
+	if (cr)
+		csv_set_term_func(&in->parser, NULL);
+	if (!ok)
+		return fail(in, ANJU_EXIT_SOFTWARE,
+		            csv_strerror(csv_error(&in->parser)));
+	return in->failed ? -1 : 0;
+}
+
+/* Forgets a row left open by an unterminated quote. */
+static void
+parser_reset(struct csvin *in)
+{
+	in->discard = true;
+	csv_fini(&in->parser, on_field, on_row, in);
+	in->discard = false;
+	in->row_done = false;
+}
+
+/* ---- sniffing --------------------------------------------------------- */
+
+struct magic {
+	const char *bytes;
+	size_t len;
+	const char *what;
+};
+
+static const struct magic magics[] = {
+    {"PK\x03\x04", 4, "a ZIP archive or an XLSX workbook"},
+    {"PK\x05\x06", 4, "a ZIP archive or an XLSX workbook"},
+    {"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8, "an Excel 97-2003 .xls file"},
+    {"%PDF-", 5, "a PDF document"},
+    {"\x89PNG\r\n\x1A\n", 8, "a PNG image"},
+    {"\xFF\xD8\xFF", 3, "a JPEG image"},
+    {"GIF87a", 6, "a GIF image"},
+    {"GIF89a", 6, "a GIF image"},
+    {"\x1F\x8B", 2, "a gzip archive"},
+    {"Rar!\x1A\x07", 6, "a RAR archive"},
+    {"7z\xBC\xAF\x27\x1C", 6, "a 7-Zip archive"},
+};
+
+static const char *
+magic_kind(const unsigned char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (n >= magics[i].len &&
+		    memcmp(s, magics[i].bytes, magics[i].len) == 0)
+			return magics[i].what;
+	return NULL;
+}
+
+/* Binary data shows as NUL and control bytes that no export contains;
+ * a few (one NUL in a field) are row problems, not a binary file. */
+static const char *
+binary_kind(const unsigned char *s, size_t n)
+{
+	size_t i, bad = 0, odd_nul = 0;
+
+	if (n > CSVIN_BINARY_SAMPLE)
+		n = CSVIN_BINARY_SAMPLE;
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			bad++;
+		if (s[i] == 0 && i % 2 == 1)
+			odd_nul++;
+	}
+	if (bad * 10 <= n)
+		return NULL;
+	if (n >= 8 && odd_nul * 10 >= (n / 2) * 9 && odd_nul * 2 >= bad)
+		return "UTF-16 text without a byte-order mark";
+	return "binary data";
+}
+
+/*
+ * UTF-8 or GB18030 for a file without BOM: GB18030 text is mostly
+ * invalid as UTF-8, while a UTF-8 file with one bad row still has far
+ * more valid multi-byte sequences than invalid ones.
+ */
+static enum encoding
+guess_encoding(const unsigned char *s, size_t n, bool whole_file)
+{
+	size_t valid = 0, invalid = 0, i = 0;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k > 0) {
+			valid++;
+			i += (size_t)k;
+			continue;
+		}
+		/* a character cut by the end of the sample is not an error */
+		if (!whole_file && n - i < 4)
+			break;
+		invalid++;
+		i++;
+	}
+	return invalid == 0 || valid >= 4 * invalid ? ENC_UTF8 : ENC_GB18030;
+}
+
+/*
+ * Reads the first bytes, refuses what is not a text export and sets the
+ * encoding. Returns 0 or an anju_exit code with ERR set.
+ */
+static int
+sniff(struct csvin *in, char *err, size_t errlen)
+{
+	const unsigned char *s;
+	const char *kind;
+	const char *from = NULL;
+	size_t n;
+
+	while (in->rlen < CSVIN_SNIFF &&
+	       raw_fill(in, CSVIN_SNIFF - in->rlen) > 0)
+		;
+	if (in->failed) {
+		snprintf(err, errlen, "%s", in->err);
+		return in->fail_code;
+	}
+	s = (const unsigned char *)in->raw;
+	n = in->rlen;
+	if ((kind = magic_kind(s, n)) != NULL)
+		goto not_text;
+	if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		in->enc = ENC_UTF8_BOM;
+		in->rpos = 3;
+	} else if (n >= 2 && s[0] == 0xFF && s[1] == 0xFE) {
+		in->enc = ENC_UTF16LE;
+		from = "UTF-16LE";
+		in->rpos = 2;
+	} else if (n >= 2 && s[0] == 0xFE && s[1] == 0xFF) {
+		in->enc = ENC_UTF16BE;
+		from = "UTF-16BE";
+		in->rpos = 2;
+	}
+	if (from == NULL &&
+	    (kind = binary_kind(s + in->rpos, n - in->rpos)) != NULL)
+		goto not_text;
+	if (in->rpos == 0) {
+		in->enc = guess_encoding(s, n, in->eof);
+		if (in->enc == ENC_GB18030)
+			from = "GB18030";
+	}
+	if (from != NULL &&
+	    (in->cd = iconv_open("UTF-8", from)) == (iconv_t)-1) {
+		snprintf(err, errlen, "cannot decode %s: %s", from,
+		         strerror(errno));
+		return ANJU_EXIT_SOFTWARE;
+	}
+	if (decode_raw(in) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return ANJU_EXIT_SOFTWARE;
+	}
+	return 0;
+not_text:
+	snprintf(err, errlen, "not a text export (looks like %s)", kind);
+	return ANJU_EXIT_DATAERR;
+}
+
+/* ---- header ----------------------------------------------------------- */
+
+/* Parses one line alone with DELIM into in->fields. */
+static int
+parse_alone(struct csvin *in, char delim, const char *s, size_t len)
+{
+	fields_clear(&in->fields);
+	csv_set_delim(&in->parser, (unsigned char)delim);
+	if (feed_line(in, s, len) < 0)
+		return -1;
+	/* a quote left open in a candidate line: take what was parsed */
+	if (!in->row_done)
+		csv_fini(&in->parser, on_field, on_row, in);
+	in->row_done = false;
+	return in->failed ? -1 : 0;
+}
+
+/* Without a scorer, a line scores its non-empty cells. */
+static int
+count_nonempty(char *const *fields, size_t n)
+{
+	size_t i;
+	int k = 0;
+
+	for (i = 0; i < n; i++)
+		k += fields[i][0] != '\0';
+	return k;
+}
+
+struct candidate {
+	int score;
+	size_t nfields;
+	char delim;
+};
+
+static int
+score_line(struct csvin *in, const char *s, size_t len, csvin_header_score sc,
+           void *ctx, struct candidate *best)
+{
+	static const char delims[] = {',', '\t'};
+	struct candidate c;
+	size_t i;
+
+	*best = (struct candidate){-1, 0, ','};
+	for (i = 0; i < sizeof(delims); i++) {
+		if (parse_alone(in, delims[i], s, len) < 0)
+			return -1;
+		c.delim = delims[i];
+		c.nfields = in->fields.n;
+		c.score =
+		    sc ? sc(fields_ptrs(&in->fields), c.nfields, ctx)
+		       : count_nonempty(fields_ptrs(&in->fields), c.nfields);
+		if (c.score > best->score ||
+		    (c.score == best->score && c.nfields > best->nfields))
+			*best = c;
+	}
+	return 0;
+}
+
+/* Keeps the header's cells (trailing empty cells dropped: Excel pads the
+ * header as it pads rows). */
+static int
+keep_header(struct csvin *in, const struct line *ln, const char *s)
+{
+	struct fields *h = &in->header_fields;
+	size_t i, n;
+
+	if (parse_alone(in, in->delim, s, ln->len) < 0)
+		return -1;
+	for (n = in->fields.n; n > 0 && in->fields.flen[n - 1] == 0; n--)
+		;
+	for (i = 0; i < n; i++)
+		if (fields_add(h, in->fields.text + in->fields.off[i],
+		               in->fields.flen[i]) < 0)
+			return -1;
+	if ((in->header_raw = malloc(ln->len + 1)) == NULL)
+		return -1;
+	memcpy(in->header_raw, s, ln->len);
+	in->header_raw[ln->len] = '\0';
+	in->header = (struct csvin_row){ln->lineno,     h->n,    fields_ptrs(h),
+	                                in->header_raw, ln->len, NULL};
+	return 0;
+}
+
+/* Reads the first lines into the replay queue. */
+static int
+read_ahead(struct csvin *in)
+{
+	struct line ln;
+	const char *s;
+	size_t nonblank = 0, bytes = 0;
+	int r;
+
+	while (nonblank < CSVIN_HEADER_LINES && bytes < CSVIN_HEADER_BYTES) {
+		if ((r = file_line(in, &s, &ln.len, &ln.too_long)) <= 0)
+			return r;
+		if (lines_push(&in->replay, s, ln.len, in->lineno,
+		               ln.too_long) < 0)
+			return -1;
+		nonblank += !is_blank(s, ln.len);
+		bytes += ln.len + 1;
+	}
+	return 0;
+}
+
+/*
+ * Finds the header among the look-ahead lines; the lines after it stay
+ * queued as data. Returns 0 or an anju_exit code with ERR set.
+ */
+static int
+find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
+            size_t errlen)
+{
+	struct lines *q = &in->replay;
+	struct candidate c, best = {1, 0, ','};
+	const char *s;
+	size_t i, at = 0;
+	bool found = false;
+
+	if (read_ahead(in) < 0 || parser_init(in, ',') < 0)
+		goto fail;
+	for (i = 0; i < q->n; i++) {
+		s = q->text + q->v[i].off;
+		if (is_blank(s, q->v[i].len) || q->v[i].too_long)
+			continue;
+		if (score_line(in, s, q->v[i].len, sc, ctx, &c) < 0)
+			goto fail;
+		if (c.score > best.score) {
+			best = c;
+			at = i;
+			found = true;
+		}
+	}
+	if (!found) {
+		snprintf(err, errlen, "no header row found%s",
+		         in->lineno == 0 ? " (the file has no text)" : "");
+		return ANJU_EXIT_DATAERR;
+	}
+	in->delim = best.delim;
+	if (keep_header(in, &q->v[at], q->text + q->v[at].off) < 0)
+		goto fail;
+	q->head = at + 1;
+	return 0;
+fail:
+	fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+	snprintf(err, errlen, "%s", in->err);
+	return in->fail_code;
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Opens PATH as a regular file without ever blocking on it: stat first so
+ * a FIFO is never opened, then O_NONBLOCK and fstat in case the path was
+ * replaced in between.
+ */
+static int
+open_regular(struct csvin *in, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return ANJU_EXIT_NOINPUT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory, not a file");
+		return ANJU_EXIT_NOINPUT;
+	}
+	if (!S_ISREG(st.st_mode))
+		goto not_regular;
+	in->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (in->fd < 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return ANJU_EXIT_NOINPUT;
+	}
+	if (fstat(in->fd, &st) < 0) {
+		snprintf(err, errlen, "cannot stat: %s", strerror(errno));
+		return ANJU_EXIT_NOINPUT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory, not a file");
+		return ANJU_EXIT_NOINPUT;
+	}
+	if (!S_ISREG(st.st_mode))
+		goto not_regular;
+	return 0;
+not_regular:
+	snprintf(err, errlen, "refused: %s, not a regular file",
+	         file_kind(st.st_mode));
+	return ANJU_EXIT_DATAERR;
+}
+
+int
+csvin_open(const char *path, csvin_header_score score, void *ctx,
+           struct csvin **out, char *err, size_t errlen)
+{
+	struct csvin *in;
+	int rc;
+
+	*out = NULL;
+	if ((in = calloc(1, sizeof(*in))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return ANJU_EXIT_SOFTWARE;
+	}
+	in->fd = -1;
+	in->cd = (iconv_t)-1;
+	sha256_init(&in->sha);
+	if ((rc = open_regular(in, path, err, errlen)) != 0 ||
+	    (rc = sniff(in, err, errlen)) != 0 ||
+	    (rc = find_header(in, score, ctx, err, errlen)) != 0) {
+		csvin_close(in);
+		return rc;
+	}
+	*out = in;
+	return 0;
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static const char *
+invalid_reason(const struct csvin *in)
+{
+	switch (in->enc) {
+	case ENC_GB18030:
+		return "invalid GB18030 byte sequence";
+	case ENC_UTF16LE:
+	case ENC_UTF16BE:
+		return "invalid UTF-16 byte sequence";
+	default:
+		return "invalid UTF-8 byte sequence";
+	}
+}
+
+/* A row is returned with what was parsed; reject says why it is unusable. */
+static void
+fill_row(struct csvin *in, struct csvin_row *row, size_t raw_len,
+         const char *reject)
+{
+	row->line = in->rowlines.v[0].lineno;
+	row->nfields = in->fields.n;
+	row->fields = fields_ptrs(&in->fields);
+	row->raw = in->rowlines.text;
+	row->raw_len = raw_len;
+	row->reject = reject;
+	/* raw is read as a string too: end it where it is cut */
+	in->rowlines.text[raw_len] = '\0';
+}
+
+static bool
+extras_empty(const struct fields *f, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < f->n; i++)
+		if (f->flen[i] != 0)
+			return false;
+	return true;
+}
+
+/* Decides whether a complete row can be used. */
+static void
+check_row(struct csvin *in, struct csvin_row *row)
+{
+	size_t raw_len = in->rowlines.len - 1, want = in->header.nfields, i;
+	const struct fields *f = &in->fields;
+
+	fill_row(in, row, raw_len, NULL);
+	/* iconv writes only valid UTF-8: check what it did not write */
+	if ((in->cd == (iconv_t)-1 || in->passed_invalid) &&
+	    !text_utf8_valid(row->raw, raw_len)) {
+		row->reject = invalid_reason(in);
+		return;
+	}
+	if (memchr(row->raw, '\0', raw_len) != NULL) {
+		row->reject = "NUL byte in field";
+		return;
+	}
+	for (i = 0; i < f->n; i++)
+		if (f->flen[i] > CSVIN_MAX_FIELD) {
+			row->reject = "field longer than 65536 bytes";
+			return;
+		}
+	if (f->n > want && extras_empty(f, want))
+		row->nfields = want;
+	if (row->nfields != want) {
+		snprintf(in->reason, sizeof(in->reason),
+		         "expected %zu fields, found %zu", want, f->n);
+		row->reject = in->reason;
+	}
+}
+
+/*
+ * The current row opened a quote that does not close (end of file, or
+ * the row grew too big): reject it with its first line only and queue its
+ * other lines to be read again as rows of their own.
+ */
+static int
+reject_open_quote(struct csvin *in, struct csvin_row *row)
+{
+	parser_reset(in);
+	if (lines_prepend(&in->replay, &in->rowlines, 1) < 0)
+		return fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+	fill_row(in, row, in->rowlines.v[0].len, "unterminated quoted field");
+	return 1;
+}
+
+static bool
+row_too_big(const struct csvin *in, const struct line *ln)
+{
+	return in->rowlines.n >= CSVIN_MAX_ROW_LINES || ln->too_long ||
+	       in->rowlines.len + ln->len > CSVIN_MAX_ROW;
+}
+
+/* Rejects a row whose only line was cut at CSVIN_MAX_ROW bytes. */
+static int
+reject_long_line(struct csvin *in, struct csvin_row *row, const struct line *ln,
+                 const char *s)
+{
+	if (lines_push(&in->rowlines, s, ln->len, ln->lineno, true) < 0)
+		return fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+	fill_row(in, row, ln->len, "row longer than 8388608 bytes");
+	return 1;
+}
+
+int
+csvin_next(struct csvin *in, struct csvin_row *row)
+{
+	struct line ln;
+	const char *s;
+	int r;
+
+	if (in->failed)
+		return -1;
+	lines_clear(&in->rowlines);
+	fields_clear(&in->fields);
+	for (;;) {
+		if ((r = next_line(in, &ln, &s)) < 0)
+			return -1;
+		if (r == 0)
+			return in->rowlines.n > 0 ? reject_open_quote(in, row)
+			                          : 0;
+		if (in->rowlines.n == 0 && ln.too_long)
+			return reject_long_line(in, row, &ln, s);
+		if (in->rowlines.n == 0 && is_blank(s, ln.len))
+			continue;
+		if (in->rowlines.n > 0 && row_too_big(in, &ln)) {
+			if (lines_push(&in->rowlines, s, ln.len, ln.lineno,
+			               ln.too_long) < 0)
+				goto nomem;
+			return reject_open_quote(in, row);
+		}
+		if (lines_push(&in->rowlines, s, ln.len, ln.lineno, false) < 0)
+			goto nomem;
+		if (feed_line(in, s, ln.len) < 0)
+			return -1;
+		if (!in->row_done)
+			continue; /* inside a quoted field */
+		in->row_done = false;
+		/* a line of delimiters only is a blank line Excel padded */
+		if (in->rowlines.n == 1 && extras_empty(&in->fields, 0)) {
+			lines_clear(&in->rowlines);
+			fields_clear(&in->fields);
+			continue;
+		}
+		check_row(in, row);
+		return 1;
+	}
+nomem:
+	return fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+const struct csvin_row *
+csvin_header(const struct csvin *in)
+{
+	return &in->header;
+}
+
+const char *
+csvin_error(const struct csvin *in)
+{
+	return in->err;
+}
+
+const char *
+csvin_encoding(const struct csvin *in)
+{
+	return encoding_names[in->enc];
+}
+
+char
+csvin_delimiter(const struct csvin *in)
+{
+	return in->delim;
+}
+
+const char *
+csvin_sha256(struct csvin *in)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	if (in->sha_hex[0] != '\0' || !in->eof || in->failed)
+		return in->sha_hex;
+	sha256_digest(&in->sha, sizeof(d), d);
+	for (i = 0; i < sizeof(d); i++) {
+		in->sha_hex[2 * i] = hex[d[i] >> 4];
+		in->sha_hex[2 * i + 1] = hex[d[i] & 0xF];
+	}
+	in->sha_hex[2 * sizeof(d)] = '\0';
+	return in->sha_hex;
+}
+
+void
+csvin_close(struct csvin *in)
+{
+	if (in == NULL)
+		return;
+	if (in->fd >= 0)
+		close(in->fd);
+	if (in->cd != (iconv_t)-1)
+		iconv_close(in->cd);
+	if (in->parser_ready)
+		csv_free(&in->parser);
+	free(in->raw);
+	free(in->dec);
+	lines_free(&in->replay);
+	lines_free(&in->rowlines);
+	fields_free(&in->fields);
+	fields_free(&in->header_fields);
+	free(in->header_raw);
+	free(in);
+}
