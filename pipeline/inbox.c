@@ -1,0 +1,302 @@
+/*
+ * inbox.c - which exports in the inbox a nightly run takes.
+ *
+ * Files are recognised by the start of their name, not by their header:
+ * a name is what the operator sees and controls, and a file that is
+ * recognised wrongly by name fails loudly in ingest (65, naming it)
+ * rather than being silently dropped. Each source may come as several
+ * files (one per county); a file sent again replaces its older version.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include "run.h"
+
+#include "anju.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+ * Name patterns per source: the prefix, and the extension every export
+ * ends with. Matched apart, because PCRE2 matches nothing across bytes
+ * that are not UTF-8 (a name in GBK) and the series between them may
+ * hold such bytes.
+ */
+static const char *const kind_pattern[INBOX_KINDS] = {
+    "^(?:platform|危房|农户档案|住房安全)",
+    "^(?:roster|花名册|建档立卡)",
+    "^(?:members|家庭成员)",
+};
+static const char ext_pattern[] = "\\.(?:csv|tsv|txt)$";
+
+static const char *const kind_name[INBOX_KINDS] = {"platform", "roster",
+                                                   "members"};
+
+/*
+ * What does not tell one export from another: date or date-time stamps
+ * standing alone, copy marks that Windows and WPS add, edition words,
+ * separators.
+ */
+static const char noise_pattern[] =
+    "(?<!\\d)(?:19|20)\\d{2}[-_.]?\\d{2}[-_.]?\\d{2}(?:[-_T ]?\\d{4,6})?"
+    "(?!\\d)"
+    "|[\\s\\-_.]*(?:\\(\\d+\\)|（\\d+）|副本|copy|最终版|终版|最新|更新|修订"
+    "|修改)"
+    "|[\\s\\-_.()（）]+";
+
+static pcre2_code *
+compiled(pcre2_code **slot, const char *pattern)
+{
+	int err;
+	PCRE2_SIZE off;
+
+	/* Compiled once; reachable for the life of the process. A name in
+	 * GBK bytes still matches by its ASCII or UTF-8 parts. */
+	if (*slot == NULL)
+		*slot = pcre2_compile(
+		    (PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+		    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_CASELESS, &err,
+		    &off, NULL);
+	return *slot;
+}
+
+const char *
+inbox_kind_name(enum inbox_kind k)
+{
+	return k >= 0 && k < INBOX_KINDS ? kind_name[k] : "none";
+}
+
+/* Strip the noise from S[0..LEN) into SERIES, lower-casing ASCII. */
+static void
+series_key(const char *s, size_t len, char *series, size_t serieslen)
+{
+	static pcre2_code *noise;
+	PCRE2_SIZE outlen = serieslen;
+	int rc = -1;
+
+	if (serieslen == 0)
+		return;
+	if (compiled(&noise, noise_pattern) != NULL)
+		rc = pcre2_substitute(
+		    noise, (PCRE2_SPTR)s, len, 0, PCRE2_SUBSTITUTE_GLOBAL, NULL,
+		    NULL, (PCRE2_SPTR) "", 0, (PCRE2_UCHAR *)series, &outlen);
+	if (rc < 0) {
+		/* Too long or odd: the raw rest of the name still groups. */
+		snprintf(series, serieslen, "%.*s", (int)len, s);
+		outlen = strlen(series);
+	}
+	series[outlen] = '\0';
+	for (char *p = series; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+}
+
+/*
+ * Where in NAME the pattern matches: *START, *END. Returns false when it
+ * does not.
+ */
+static bool
+find(pcre2_code *code, const char *name, size_t *start, size_t *end)
+{
+	pcre2_match_data *md;
+	bool found = false;
+
+	if (code == NULL ||
+	    (md = pcre2_match_data_create_from_pattern(code, NULL)) == NULL)
+		return false;
+	if (pcre2_match(code, (PCRE2_SPTR)name, PCRE2_ZERO_TERMINATED, 0, 0, md,
+	                NULL) > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+		*start = ov[0];
+		*end = ov[1];
+		found = true;
+	}
+	pcre2_match_data_free(md);
+	return found;
+}
+
+enum inbox_kind
+inbox_classify(const char *name, char *series, size_t serieslen)
+{
+	static pcre2_code *re[INBOX_KINDS], *ext;
+	size_t s, prefix_end, ext_start, e;
+
+	if (serieslen > 0)
+		series[0] = '\0';
+	/* Hidden files, and the lock files Excel and WPS leave open. */
+	if (name[0] == '.' || strncmp(name, "~$", 2) == 0 ||
+	    !find(compiled(&ext, ext_pattern), name, &ext_start, &e))
+		return INBOX_NONE;
+	for (int k = 0; k < INBOX_KINDS; k++)
+		if (find(compiled(&re[k], kind_pattern[k]), name, &s,
+		         &prefix_end) &&
+		    prefix_end <= ext_start) {
+			series_key(name + prefix_end, ext_start - prefix_end,
+			           series, serieslen);
+			return (enum inbox_kind)k;
+		}
+	return INBOX_NONE;
+}
+
+/* True when A is a newer version than B: later mtime, then later name. */
+static bool
+newer(const struct inbox_entry *a, const struct inbox_entry *b)
+{
+	if (a->mtime.tv_sec != b->mtime.tv_sec)
+		return a->mtime.tv_sec > b->mtime.tv_sec;
+	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
+		return a->mtime.tv_nsec > b->mtime.tv_nsec;
+	return strcmp(a->name, b->name) > 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entry of N that is its series' newest. */
+static bool
+is_newest(const struct inbox_entry *e, const int *kind, char (*series)[256],
+          size_t n, size_t i)
+{
+	for (size_t j = 0; j < n; j++)
+		if (j != i && kind[j] == kind[i] &&
+		    strcmp(series[j], series[i]) == 0 && newer(&e[j], &e[i]))
+			return false;
+	return true;
+}
+
+int
+inbox_select(const struct inbox_entry *entries, size_t n,
+             struct run_list chosen[INBOX_KINDS], struct run_list *superseded,
+             struct run_list *ignored)
+{
+	char(*series)[256] = NULL;
+	int *kind = NULL, rc = -1;
+
+	if (n == 0)
+		return 0;
+	series = calloc(n, sizeof(*series));
+	kind = calloc(n, sizeof(*kind));
+	if (series == NULL || kind == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		kind[i] = inbox_classify(entries[i].name, series[i],
+		                         sizeof(series[i]));
+	for (size_t i = 0; i < n; i++) {
+		struct run_list *to;
+
+		if (kind[i] == INBOX_NONE)
+			to = ignored;
+		else if (is_newest(entries, kind, series, n, i))
+			to = &chosen[kind[i]];
+		else
+			to = superseded;
+		if (to != NULL && run_list_add(to, entries[i].name) != 0)
+			goto out;
+	}
+	for (int k = 0; k < INBOX_KINDS; k++)
+		if (chosen[k].n > 1)
+			qsort(chosen[k].v, chosen[k].n, sizeof(char *),
+			      by_name);
+	rc = 0;
+out:
+	free(series);
+	free(kind);
+	return rc;
+}
+
+/* Add NAME (copied) and its MTIME to *ENTRIES. Returns 0 or -1. */
+static int
+add_entry(struct inbox_entry **entries, size_t *n, size_t *cap,
+          const char *name, struct timespec mtime)
+{
+	char *copy;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct inbox_entry *v = realloc(*entries, ncap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		*entries = v;
+		*cap = ncap;
+	}
+	if ((copy = strdup(name)) == NULL)
+		return -1;
+	(*entries)[*n].name = copy;
+	(*entries)[*n].mtime = mtime;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * Read DIR's regular files (symlinks to them too) into *ENTRIES, names
+ * malloc'd. Returns 0, or -1 with errno set; *ENTRIES is then still the
+ * caller's to free.
+ */
+static int
+read_inbox(const char *dir, struct inbox_entry **entries, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	char path[4096];
+	size_t cap = 0;
+	int rc = 0;
+
+	*entries = NULL;
+	*n = 0;
+	if (d == NULL)
+		return -1;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		        (int)sizeof(path) ||
+		    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		rc = add_entry(entries, n, &cap, e->d_name, st.st_mtim);
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+inbox_scan(const char *dir, struct run_list chosen[INBOX_KINDS],
+           struct run_list *superseded, struct run_list *ignored)
+{
+	struct inbox_entry *entries;
+	struct run_list names[INBOX_KINDS] = {{0}};
+	size_t n;
+	int rc = ANJU_EXIT_SOFTWARE;
+	char path[4096];
+
+	if (read_inbox(dir, &entries, &n) != 0) {
+		anju_msg(dir, 0, "cannot read the inbox: %s", strerror(errno));
+		rc = ANJU_EXIT_NOINPUT;
+		goto out;
+	}
+	if (inbox_select(entries, n, names, superseded, ignored) != 0)
+		goto out;
+	for (int k = 0; k < INBOX_KINDS; k++)
+		for (size_t i = 0; i < names[k].n; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir,
+			         names[k].v[i]);
+			if (run_list_add(&chosen[k], path) != 0)
+				goto out;
+		}
+	rc = 0;
+out:
+	for (int k = 0; k < INBOX_KINDS; k++)
+		run_list_free(&names[k]);
+	for (size_t i = 0; i < n; i++)
+		free((char *)entries[i].name);
+	free(entries);
+	return rc;
+}
