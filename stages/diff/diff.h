@@ -1,0 +1,81 @@
+/*
+ * diff.h - anju-diff: which findings are new, resolved or persisting since
+ * the previous run, and for how long each has been open (SPEC 7).
+ *
+ * A finding's identity across runs is its code plus the roster
+ * household_id it is about; a finding about a platform record alone (no
+ * household_id) is keyed by the record's normalised head ID instead. The
+ * date a finding was first seen is kept per identity in the workspace
+ * table finding_history, so every run inherits it from the run before and
+ * it survives any number of runs. The result of the last diff is stored in
+ * finding_changes, which anju-report reads for the county packs' 变化.
+ */
+#ifndef ANJU_DIFF_H
+#define ANJU_DIFF_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+struct diff_options {
+	const char *db_path;  /* this run's workspace; must exist */
+	const char *previous; /* previous RUN_DIR or .db; NULL = first run */
+	const char *out_dir;  /* where diff.csv goes; NULL = the db's dir */
+	const char *as_of;    /* YYYY-MM-DD; NULL = run_info as_of, today */
+};
+
+struct diff_counts {
+	long added;
+	long resolved;
+	long persisting;
+};
+
+/*
+ * Identity of a finding across runs, as an SQL expression over the columns
+ * of the findings table (so diff and report agree on one definition):
+ * "CODE|h|HOUSEHOLD_ID" when household_id is set, else "CODE|i|HEAD_ID",
+ * else, for a record without a usable head ID, "CODE|r|TOWNSHIP|RECORD_ID"
+ * (档案编号 repeat across townships), else "CODE|s|SOURCE".
+ */
+#define DIFF_FINDING_KEY_SQL                                                   \
+	"(CASE WHEN coalesce(household_id, '') <> '' THEN code || '|h|' || "   \
+	"household_id WHEN coalesce(head_id, '') <> '' THEN code || '|i|' || " \
+	"head_id WHEN coalesce(record_id, '') <> '' THEN code || '|r|' || "    \
+	"coalesce(township_code, '') || '|' || record_id ELSE code || '|s|' "  \
+	"|| source END)"
+
+/*
+ * Find the workspace of the previous run named by ARG: ARG itself when it
+ * is a regular file, ARG/anju.db when it is a directory. Writes the path
+ * into PATH (PATHLEN bytes). Returns 0, or ANJU_EXIT_NOINPUT with the
+ * reason in ERR.
+ */
+int diff_previous_db(const char *arg, char *path, size_t pathlen, char *err,
+                     size_t errlen);
+
+/*
+ * Compare the findings of DB with those of the workspace attached to DB as
+ * schema "prev" (none attached: a first run, everything is new), as of the
+ * date AS_OF, and store the result: finding_changes replaced, finding_history
+ * replaced by this run's identities and their first_seen, run_info diff_*
+ * keys set. Runs in one transaction. Fills *COUNTS. Returns 0, or
+ * ANJU_EXIT_DATAERR when "prev" is not an anju workspace, or
+ * ANJU_EXIT_SOFTWARE on an SQLite error (message printed).
+ */
+int diff_compute(sqlite3 *db, int have_previous, const char *as_of,
+                 struct diff_counts *counts);
+
+/*
+ * Write finding_changes of DB to PATH as diff.csv (SPEC 7 columns, UTF-8
+ * with BOM, formula-neutralised), in a total order so that two runs on the
+ * same data give identical bytes. Returns 0 or ANJU_EXIT_CANTCREAT (message
+ * printed).
+ */
+int diff_write_csv(sqlite3 *db, const char *path);
+
+/*
+ * The whole of anju-diff for OPT: open, attach, compute, write. Prints
+ * messages; returns an ANJU_EXIT_* code.
+ */
+int diff_run(const struct diff_options *opt);
+
+#endif

@@ -1,0 +1,1143 @@
+/* report.c - anju-report: summary, rejects and the county packs. */
+#include "report.h"
+#include "sheet.h"
+
+#include "../diff/diff.h"
+#include "anju.h"
+#include "csvout.h"
+#include "dates.h"
+#include "db.h"
+#include "divisions.h"
+#include "idcard.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every finding code of SPEC 5, in the order of summary.csv's columns,
+ * with the short Chinese name a county clerk reads in the packs. */
+static const struct {
+	const char *code;
+	const char *name;
+} finding_codes[] = {
+    {"D01", "身份证号校验位错误"},
+    {"D02", "身份证号格式错误"},
+    {"D03", "身份证号被Excel损坏"},
+    {"D04", "15位身份证号已升位"},
+    {"D05", "行政区划无法识别"},
+    {"D06", "日期无法识别"},
+    {"D07", "必填项为空"},
+    {"D08", "取值无法识别"},
+    {"D09", "重复行"},
+    {"M01", "花名册户在平台无档案（漏录）"},
+    {"M02", "平台建档立卡户不在花名册（身份不符）"},
+    {"M03", "一户多档"},
+    {"M04", "户主姓名不一致"},
+    {"M05", "所在村或县不一致"},
+    {"M06", "家庭人口数不一致"},
+    {"M07", "户主已变更"},
+    {"M08", "修复身份证号后匹配"},
+    {"M09", "同村同名不同身份证号，待核实"},
+    {"M10", "其他类型档案对应花名册户主"},
+    {"V01", "C/D级危房未改造或保障"},
+    {"V02", "开工后逾期未竣工"},
+    {"V03", "竣工后逾期未验收"},
+    {"V04", "验收不合格"},
+    {"V05", "日期顺序错误或晚于核验日期"},
+    {"V06", "未鉴定"},
+    {"V07", "标记有保障但未达安全"},
+    {"V08", "缺少改造环节照片"},
+    {"V09", "补助资金或面积超出范围"},
+};
+
+/* Statuses of SPEC 6, in summary order; the first three are "verified". */
+static const char *const statuses[] = {
+    "鉴定安全", "改造安全", "保障安全", "改造中", "未保障", "无记录", "待核实",
+};
+
+static const char *
+code_name(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && i < NELEM(finding_codes); i++)
+		if (strcmp(finding_codes[i].code, code) == 0)
+			return finding_codes[i].name;
+	return "";
+}
+
+static const char *
+severity_name(const char *severity)
+{
+	if (severity == NULL)
+		return "";
+	if (strcmp(severity, "high") == 0)
+		return "高";
+	if (strcmp(severity, "medium") == 0)
+		return "中";
+	if (strcmp(severity, "low") == 0)
+		return "低";
+	return severity;
+}
+
+static const char *
+change_name(const char *change)
+{
+	if (change == NULL)
+		return "";
+	if (strcmp(change, "new") == 0)
+		return "本期新增";
+	if (strcmp(change, "persisting") == 0)
+		return "未整改";
+	if (strcmp(change, "resolved") == 0)
+		return "已整改";
+	return change;
+}
+
+bool
+report_county_code_ok(const char *code)
+{
+	size_t i;
+
+	if (code == NULL)
+		return false;
+	for (i = 0; i < 6; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return false;
+	return code[6] == '\0';
+}
+
+char *
+report_rate(long verified, long households, char *buf, size_t buflen)
+{
+	if (households <= 0)
+		snprintf(buf, buflen, "%s", "");
+	else
+		snprintf(buf, buflen, "%.2f%%",
+		         100.0 * (double)verified / (double)households);
+	return buf;
+}
+
+/* Compiled once: ID-like runs, not glued to other digits or letters. */
+static pcre2_code *id_pattern;
+
+static void
+id_pattern_free(void)
+{
+	pcre2_code_free(id_pattern);
+	id_pattern = NULL;
+}
+
+static pcre2_code *
+id_pattern_get(void)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+
+	if (id_pattern == NULL)
+		id_pattern = pcre2_compile(
+		    (PCRE2_SPTR) "(?<![0-9A-Za-z])[0-9]{14,17}[0-9Xx]"
+		                 "(?![0-9A-Za-z])",
+		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
+	return id_pattern;
+}
+
+char *
+report_mask_ids(const char *text)
+{
+	pcre2_code *re = id_pattern_get();
+	pcre2_match_data *md = NULL;
+	size_t len = strlen(text), pos = 0, o = 0;
+	char *out = malloc(len + 1);
+
+	if (re == NULL || out == NULL ||
+	    (md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+		goto fail;
+	/* Masking keeps the length, so OUT never grows. */
+	while (pcre2_match(re, (PCRE2_SPTR)text, len, pos, 0, md, NULL) > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		char id[20];
+
+		memcpy(out + o, text + pos, ov[0] - pos);
+		o += ov[0] - pos;
+		memcpy(id, text + ov[0], ov[1] - ov[0]);
+		id[ov[1] - ov[0]] = '\0';
+		id_mask(id, out + o);
+		o += ov[1] - ov[0];
+		pos = ov[1];
+	}
+	memcpy(out + o, text + pos, len - pos + 1);
+	pcre2_match_data_free(md);
+	return out;
+fail:
+	pcre2_match_data_free(md);
+	free(out);
+	return NULL;
+}
+
+/* True when S is digits only, an X allowed last (an ID, a code): a value a
+ * spreadsheet would turn into a number. */
+static bool
+numeric_looking(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) &&
+		    !(i == n - 1 && i > 0 && (s[i] == 'X' || s[i] == 'x')))
+			return false;
+	return true;
+}
+
+/* "\t" + S: the leading TAB keeps the cell text in spreadsheets. */
+static char *
+as_text(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 2);
+
+	if (out == NULL)
+		return NULL;
+	out[0] = '\t';
+	memcpy(out + 1, s, n + 1);
+	return out;
+}
+
+/* S neutralised when it could start a formula; always a new string. */
+static char *
+neutral(const char *s)
+{
+	char *safe = csvout_neutralise(s);
+
+	return safe != NULL ? safe : strdup(s);
+}
+
+char *
+report_cell(enum report_cell kind, const char *value, bool mask)
+{
+	const char *v = value != NULL ? value : "";
+	char *tmp, *out;
+
+	switch (kind) {
+	case REPORT_ID:
+		if (*v == '\0')
+			return strdup("");
+		if (mask) {
+			if ((tmp = strdup(v)) == NULL)
+				return NULL;
+			id_mask(v, tmp);
+			out = neutral(tmp);
+			free(tmp);
+			return out;
+		}
+		/* FALLTHROUGH */
+	case REPORT_CODE:
+		return numeric_looking(v) ? as_text(v) : neutral(v);
+	case REPORT_DETAIL:
+		if (!mask)
+			return neutral(v);
+		if ((tmp = report_mask_ids(v)) == NULL)
+			return NULL;
+		out = neutral(tmp);
+		free(tmp);
+		return out;
+	case REPORT_TEXT:
+	default:
+		return neutral(v);
+	}
+}
+
+/* The value for a workbook cell: masked like the CSV cell, but with no
+ * CSV-only marker (', TAB), since a workbook's string cell is text. */
+static char *
+plain_cell(enum report_cell kind, const char *value, bool mask)
+{
+	const char *v = value != NULL ? value : "";
+	char *out;
+
+	if (kind == REPORT_ID && mask && *v != '\0') {
+		if ((out = strdup(v)) != NULL)
+			id_mask(v, out);
+		return out;
+	}
+	if (kind == REPORT_DETAIL && mask)
+		return report_mask_ids(v);
+	return strdup(v);
+}
+
+/* One output row of a pack: CSV cells and workbook cells, owned by the
+ * row. */
+struct row {
+	char *cell[24];
+	char *plain[24];
+	size_t n;
+	bool failed;
+};
+
+static void
+row_add(struct row *r, enum report_cell kind, const char *value, bool mask)
+{
+	if (r->n >= NELEM(r->cell)) {
+		r->failed = true;
+		return;
+	}
+	r->cell[r->n] = report_cell(kind, value, mask);
+	r->plain[r->n] = plain_cell(kind, value, mask);
+	if (r->cell[r->n] == NULL || r->plain[r->n] == NULL)
+		r->failed = true;
+	r->n++;
+}
+
+/* Column I of ST as text ("" for NULL). */
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL ? s : "";
+}
+
+static void
+row_add_col(struct row *r, enum report_cell kind, sqlite3_stmt *st, int i,
+            bool mask)
+{
+	row_add(r, kind, col(st, i), mask);
+}
+
+/* Write R and free its cells. Returns 0 or -1. */
+static int
+row_flush(struct sheet *w, struct row *r)
+{
+	int rc = r->failed ? -1
+	                   : sheet_row(w, (const char *const *)r->cell,
+	                               (const char *const *)r->plain, r->n);
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		free(r->cell[i]);
+		free(r->plain[i]);
+	}
+	r->n = 0;
+	r->failed = false;
+	return rc;
+}
+
+/* Write a row of constant cells (headers, labels). */
+static int
+fixed_row(struct sheet *w, const char *const *cells, size_t n)
+{
+	return sheet_row(w, cells, cells, n);
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int
+report_rules_deadline(const char *path, long *days)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], *eq, *key, *val, *end;
+	size_t lineno = 0;
+	int rc = 1;
+	long v;
+
+	if (f == NULL)
+		return 1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "#")] = '\0';
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		if (strcmp(key, "rectify_days") != 0)
+			continue;
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (*val == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+		    v > 36500) {
+			anju_msg(path, lineno,
+			         "rectify_days: not a number of days: %s", val);
+			rc = ANJU_EXIT_DATAERR;
+			break;
+		}
+		*days = v;
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Run one fixed SQL statement; prints the error. Returns 0 or -1. */
+static int
+exec_sql(sqlite3 *db, const char *sql)
+{
+	char err[512];
+
+	if (db_exec(db, sql, err, sizeof(err)) == 0)
+		return 0;
+	anju_msg(NULL, 0, "sqlite: %s", err);
+	return -1;
+}
+
+/* A county code fit for a pack, else '' (the city-level files only). */
+#define COUNTY_SQL(c)                                                          \
+	"CASE WHEN " c " GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]' THEN " c        \
+	" ELSE '' END"
+
+/*
+ * Scratch tables, so the big tables are read once whatever the number of
+ * counties. rpt_villages: per village, households by status, findings and
+ * the names the roster gives (one pass over households and findings
+ * together: joining two grouped halves was quadratic in SQLite for a
+ * million households). rpt_places: the name of each county, township and
+ * village code. rpt_findings: the findings with their identity, indexed
+ * by county for the packs.
+ */
+static const char *const prepare_sql[] = {
+    "DROP TABLE IF EXISTS temp.rpt_villages",
+    "DROP TABLE IF EXISTS temp.rpt_places",
+    "DROP TABLE IF EXISTS temp.rpt_findings",
+    "DROP TABLE IF EXISTS temp.rpt_county_names",
+    /* Each side grouped on its own, then the small results merged;
+     * the county code is checked after grouping, as a GLOB per
+     * household cost more than the grouping itself. */
+    "CREATE TEMP TABLE rpt_villages AS SELECT " COUNTY_SQL(
+        "cc") " AS cc, tc, vc, sum(n) AS n, sum(s1) AS s1, sum(s2) AS "
+              "s2, sum(s3) AS s3, sum(s4) AS s4, sum(s5) AS s5, sum(s6) "
+              "AS s6, sum(s7) AS s7, sum(nf) AS nf, sum(nh) AS nh, "
+              "min(cn) AS cn, min(tn) AS tn, min(vn) AS vn FROM ("
+              "SELECT coalesce(r.county_code, '') AS cc, "
+              "coalesce(r.township_code, "
+              "'') AS tc, coalesce(r.village_code, '') AS vc, count(*) AS n, "
+              "coalesce(sum(s.status = '鉴定安全'), 0) AS s1, "
+              "coalesce(sum(s.status = '改造安全'), 0) AS s2, "
+              "coalesce(sum(s.status = '保障安全'), 0) AS s3, "
+              "coalesce(sum(s.status = '改造中'), 0) AS s4, "
+              "coalesce(sum(s.status = '未保障'), 0) AS s5, "
+              "coalesce(sum(s.status = '无记录'), 0) AS s6, "
+              "coalesce(sum(s.status = '待核实'), 0) AS s7, 0 AS nf, 0 AS nh, "
+              "min(nullif(r.county, '')) AS cn, min(nullif(r.township, '')) AS "
+              "tn, "
+              "min(nullif(r.village, '')) AS vn FROM roster_households r LEFT "
+              "JOIN "
+              "household_status s ON s.household_key = r.household_key WHERE "
+              "r.duplicate_of IS NULL GROUP BY 1, 2, 3 UNION ALL SELECT "
+              "coalesce(county_code, ''), coalesce(township_code, ''), "
+              "coalesce(village_code, ''), 0, 0, 0, 0, 0, 0, 0, 0, count(*), "
+              "coalesce(sum(severity = 'high'), 0), NULL, NULL, NULL FROM "
+              "findings "
+              "GROUP BY 1, 2, 3) GROUP BY 1, 2, 3",
+    "CREATE INDEX temp.rpt_villages_cc ON rpt_villages (cc, tc, vc)",
+    "CREATE TEMP TABLE rpt_places AS SELECT code, min(name) AS name FROM "
+    "(SELECT cc AS code, cn AS name FROM rpt_villages UNION ALL SELECT tc, "
+    "tn FROM rpt_villages UNION ALL SELECT vc, vn FROM rpt_villages) "
+    "WHERE code <> '' AND name IS NOT NULL GROUP BY code",
+    "CREATE UNIQUE INDEX temp.rpt_places_code ON rpt_places (code)",
+    "CREATE TEMP TABLE rpt_findings AS SELECT " DIFF_FINDING_KEY_SQL
+    " AS fid, * FROM findings",
+    "CREATE INDEX temp.rpt_findings_cc ON rpt_findings (county_code)",
+    /* How often the roster spells each county's name each way. */
+    "CREATE TEMP TABLE rpt_county_names AS SELECT county_code AS code, "
+    "county AS name, count(*) AS n FROM roster_households WHERE "
+    "coalesce(county, '') <> '' AND coalesce(county_code, '') <> '' "
+    "GROUP BY 1, 2",
+};
+
+static int
+report_prepare(sqlite3 *db)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(prepare_sql); i++)
+		if (exec_sql(db, prepare_sql[i]) != 0)
+			return -1;
+	return 0;
+}
+
+/* Open OUT_DIR/NAME for writing with FLAGS; prints the error. */
+static struct csvout *
+open_out(const char *dir, const char *name, int flags)
+{
+	char path[PATH_MAX], err[PATH_MAX + 128];
+	struct csvout *w;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((w = csvout_open(path, flags, err, sizeof(err))) == NULL)
+		anju_msg(path, 0, "%s", err);
+	return w;
+}
+
+/*
+ * Finish W (rename into place) when OK, else throw it away. Returns 0 or
+ * ANJU_EXIT_CANTCREAT (printed).
+ */
+static int
+close_out(struct csvout *w, int ok)
+{
+	char err[PATH_MAX + 128];
+
+	if (w == NULL)
+		return ANJU_EXIT_CANTCREAT;
+	if (!ok) {
+		csvout_abort(w);
+		anju_msg(NULL, 0, "cannot write a report file");
+		return ANJU_EXIT_CANTCREAT;
+	}
+	if (csvout_close(w, err, sizeof(err)) != 0) {
+		anju_msg(NULL, 0, "%s", err);
+		return ANJU_EXIT_CANTCREAT;
+	}
+	return 0;
+}
+
+/* Step ST to its end, true when it ended cleanly (errors printed). */
+static bool
+step_done(sqlite3 *db, int step)
+{
+	if (step == SQLITE_DONE)
+		return true;
+	anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(db));
+	return false;
+}
+
+/*
+ * Name of a county: the spelling the roster uses most (exports mix 阜新县
+ * and 阜新蒙古族自治县), else the division table's name.
+ */
+static void
+county_name(sqlite3 *db, struct divisions *div, const char *cc, char *buf,
+            size_t buflen)
+{
+	sqlite3_stmt *st;
+	const char *name;
+
+	buf[0] = '\0';
+	if (*cc == '\0') {
+		snprintf(buf, buflen, "（县区未识别）");
+		return;
+	}
+	st = db_prepare(db, "SELECT name FROM rpt_county_names WHERE code = ? "
+	                    "ORDER BY n DESC, name LIMIT 1");
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, cc, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(buf, buflen, "%s", col(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (buf[0] == '\0' && div != NULL &&
+	    (name = divisions_name(div, cc)) != NULL)
+		snprintf(buf, buflen, "%s", name);
+}
+
+/* The summary's header row into CELLS (at least 11 + codes). */
+static size_t
+summary_header(const char **cells)
+{
+	size_t n = 0, i;
+
+	cells[n++] = "code";
+	cells[n++] = "name";
+	cells[n++] = "households";
+	for (i = 0; i < NELEM(statuses); i++)
+		cells[n++] = statuses[i];
+	cells[n++] = "verified_rate";
+	for (i = 0; i < NELEM(finding_codes); i++)
+		cells[n++] = finding_codes[i].code;
+	return n;
+}
+
+/* Fill the per-code counts of county CC from the ordered cursor CODES,
+ * which is positioned on its next unread row (*HAVE says one is there). */
+static void
+take_code_counts(sqlite3_stmt *codes, int *have, const char *cc, long *counts)
+{
+	size_t i;
+
+	memset(counts, 0, sizeof(long) * NELEM(finding_codes));
+	while (*have && strcmp(col(codes, 0), cc) == 0) {
+		for (i = 0; i < NELEM(finding_codes); i++)
+			if (strcmp(col(codes, 1), finding_codes[i].code) == 0)
+				counts[i] = sqlite3_column_int64(codes, 2);
+		*have = sqlite3_step(codes) == SQLITE_ROW;
+	}
+}
+
+static int
+summary_row(struct csvout *w, sqlite3_stmt *st, const char *name,
+            const long *codes)
+{
+	char num[NELEM(statuses) + 1 + NELEM(finding_codes)][32], rate[32];
+	const char *cells[3 + NELEM(statuses) + 1 + NELEM(finding_codes)];
+	size_t n = 0, i;
+	long verified = 0;
+
+	cells[n++] = col(st, 0);
+	cells[n++] = name;
+	cells[n++] = col(st, 1);
+	for (i = 0; i < NELEM(statuses); i++) {
+		snprintf(num[i], sizeof(num[i]), "%lld",
+		         (long long)sqlite3_column_int64(st, 2 + (int)i));
+		cells[n++] = num[i];
+		if (i < 3)
+			verified += sqlite3_column_int64(st, 2 + (int)i);
+	}
+	cells[n++] = report_rate(verified, sqlite3_column_int64(st, 1), rate,
+	                         sizeof(rate));
+	for (i = 0; i < NELEM(finding_codes); i++) {
+		snprintf(num[NELEM(statuses) + 1 + i], 32, "%ld", codes[i]);
+		cells[n++] = num[NELEM(statuses) + 1 + i];
+	}
+	return csvout_row(w, cells, n);
+}
+
+int
+report_write_summary(sqlite3 *db, const char *out_dir)
+{
+	const char *header[3 + NELEM(statuses) + 1 + NELEM(finding_codes)];
+	sqlite3_stmt *st = db_prepare(
+	    db, "SELECT cc, sum(n), sum(s1), sum(s2), sum(s3), sum(s4), "
+	        "sum(s5), sum(s6), sum(s7) FROM rpt_villages GROUP BY cc "
+	        "ORDER BY cc = '', cc");
+	sqlite3_stmt *codes = db_prepare(
+	    db, "SELECT " COUNTY_SQL("county_code") " AS cc, code, "
+	                                            "count(*) FROM findings "
+	                                            "GROUP BY 1, 2 ORDER BY "
+	                                            "1 = '', 1, 2");
+	struct csvout *w =
+	    open_out(out_dir, "summary.csv", CSVOUT_BOM | CSVOUT_SAFE);
+	struct divisions *div = NULL;
+	long counts[NELEM(finding_codes)];
+	char name[256], err[256];
+	int ok = 0, step, have;
+
+	if (w == NULL || st == NULL || codes == NULL)
+		goto out;
+	/* Names are best from the inputs; the table is only a fallback. */
+	if (divisions_open(NULL, &div, err, sizeof(err)) != 0)
+		div = NULL;
+	ok = csvout_row(w, header, summary_header(header)) == 0;
+	have = sqlite3_step(codes) == SQLITE_ROW;
+	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		county_name(db, div, col(st, 0), name, sizeof(name));
+		take_code_counts(codes, &have, col(st, 0), counts);
+		ok = summary_row(w, st, name, counts) == 0;
+	}
+	ok = ok && step_done(db, step);
+out:
+	if (div != NULL)
+		divisions_close(div);
+	sqlite3_finalize(st);
+	sqlite3_finalize(codes);
+	return w == NULL ? ANJU_EXIT_CANTCREAT : close_out(w, ok);
+}
+
+int
+report_write_rejects(sqlite3 *db, const char *out_dir)
+{
+	static const char *const header[] = {"file", "line", "reason", "raw"};
+	sqlite3_stmt *st = db_prepare(
+	    db, "SELECT i.name, r.line, r.reason, r.raw FROM rejects r "
+	        "JOIN input_files i ON i.file_id = r.file_id "
+	        "ORDER BY i.name, i.file_id, r.line, r.reason, r.raw");
+	struct csvout *w =
+	    open_out(out_dir, "rejects.csv", CSVOUT_BOM | CSVOUT_SAFE);
+	const char *cells[4];
+	int ok = 0, step = SQLITE_DONE, i;
+
+	if (w == NULL || st == NULL)
+		goto out;
+	ok = csvout_row(w, header, NELEM(header)) == 0;
+	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < 4; i++)
+			cells[i] = col(st, i);
+		ok = csvout_row(w, cells, 4) == 0;
+	}
+	ok = ok && step_done(db, step);
+out:
+	sqlite3_finalize(st);
+	return w == NULL ? ANJU_EXIT_CANTCREAT : close_out(w, ok);
+}
+
+/* Bind the named parameters a pack query may use. */
+static void
+bind_pack(sqlite3_stmt *st, const char *county, const char *as_of,
+          long deadline_days, int diffed)
+{
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(st, ":cc")) > 0)
+		sqlite3_bind_text(st, i, county, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":as_of")) > 0)
+		sqlite3_bind_text(st, i, as_of, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":days")) > 0)
+		sqlite3_bind_int64(st, i, deadline_days);
+	if ((i = sqlite3_bind_parameter_index(st, ":diffed")) > 0)
+		sqlite3_bind_int(st, i, diffed);
+}
+
+static const char *const problem_header[] = {
+    "问题编码", "问题类型", "严重程度", "乡镇代码",     "乡镇",     "村代码",
+    "村",       "户编号",   "档案编号", "户主身份证号", "户主姓名", "问题详情",
+    "来源",     "首次发现", "整改期限", "是否逾期",
+};
+
+/* A finding first seen on a date is due DAYS later; first_seen is the
+ * diff's (finding_history), or this run's date before any diff. */
+static const char problem_sql[] =
+    "SELECT f.code, f.severity, f.township_code, tp.name, f.village_code, "
+    "vp.name, f.household_id, f.record_id, f.head_id, f.head_name, "
+    "f.detail, f.source, coalesce(h.first_seen, :as_of), "
+    "date(coalesce(h.first_seen, :as_of), '+' || :days || ' days'), "
+    "CAST(julianday(:as_of) - julianday(coalesce(h.first_seen, :as_of)) "
+    "AS INTEGER) > :days FROM rpt_findings f "
+    "LEFT JOIN finding_history h ON h.finding_id = f.fid "
+    "LEFT JOIN rpt_places tp ON tp.code = f.township_code "
+    "LEFT JOIN rpt_places vp ON vp.code = f.village_code "
+    "WHERE f.county_code = :cc ORDER BY coalesce(f.township_code, ''), "
+    "coalesce(f.village_code, ''), "
+    "coalesce(f.household_id, ''), f.code, coalesce(f.record_id, ''), "
+    "coalesce(f.head_id, ''), f.source, f.finding_key";
+
+static void
+problem_row(struct row *r, sqlite3_stmt *st, bool mask)
+{
+	row_add_col(r, REPORT_TEXT, st, 0, mask);
+	row_add(r, REPORT_TEXT, code_name(col(st, 0)), mask);
+	row_add(r, REPORT_TEXT, severity_name(col(st, 1)), mask);
+	row_add_col(r, REPORT_CODE, st, 2, mask);
+	row_add_col(r, REPORT_TEXT, st, 3, mask);
+	row_add_col(r, REPORT_CODE, st, 4, mask);
+	row_add_col(r, REPORT_TEXT, st, 5, mask);
+	row_add_col(r, REPORT_CODE, st, 6, mask);
+	row_add_col(r, REPORT_CODE, st, 7, mask);
+	row_add_col(r, REPORT_ID, st, 8, mask);
+	row_add_col(r, REPORT_TEXT, st, 9, mask);
+	row_add_col(r, REPORT_DETAIL, st, 10, mask);
+	row_add_col(r, REPORT_DETAIL, st, 11, mask);
+	row_add_col(r, REPORT_TEXT, st, 12, mask);
+	row_add_col(r, REPORT_TEXT, st, 13, mask);
+	row_add(r, REPORT_TEXT, sqlite3_column_int(st, 14) ? "是" : "否", mask);
+}
+
+static int
+write_problems(sqlite3 *db, struct book *book, const char *county,
+               const char *dir, bool mask, const char *as_of,
+               long deadline_days)
+{
+	sqlite3_stmt *st = db_prepare(db, problem_sql);
+	struct sheet *w = sheet_open(dir, "问题清单.csv", book, "问题清单");
+	struct row r = {0};
+	int ok = 0, step = SQLITE_DONE;
+
+	if (w == NULL || st == NULL)
+		goto out;
+	bind_pack(st, county, as_of, deadline_days, 0);
+	ok = fixed_row(w, problem_header, NELEM(problem_header)) == 0;
+	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		problem_row(&r, st, mask);
+		ok = row_flush(w, &r) == 0;
+	}
+	ok = ok && step_done(db, step);
+out:
+	sqlite3_finalize(st);
+	return sheet_close(w, ok);
+}
+
+static const char *const summary_pack_header[] = {
+    "层级",     "乡镇代码", "乡镇",     "村代码",       "村",     "户数",
+    "鉴定安全", "改造安全", "保障安全", "改造中",       "未保障", "无记录",
+    "待核实",   "核验率",   "问题数",   "高风险问题数",
+};
+
+/* Villages, then their township's subtotal, then the county total. */
+static const char village_sql[] =
+    "SELECT t.lvl, t.tc, tp.name, t.vc, vp.name, t.n, t.s1, t.s2, t.s3, "
+    "t.s4, t.s5, t.s6, t.s7, t.nf, t.nh FROM (SELECT 1 AS lvl, tc, vc, n, "
+    "s1, s2, s3, s4, s5, s6, s7, nf, nh FROM rpt_villages WHERE cc = :cc "
+    "UNION ALL SELECT 2, tc, '', sum(n), sum(s1), sum(s2), sum(s3), "
+    "sum(s4), sum(s5), sum(s6), sum(s7), sum(nf), sum(nh) FROM "
+    "rpt_villages WHERE cc = :cc GROUP BY tc UNION ALL SELECT 3, '', '', "
+    "sum(n), sum(s1), sum(s2), sum(s3), sum(s4), sum(s5), sum(s6), "
+    "sum(s7), sum(nf), sum(nh) FROM rpt_villages WHERE cc = :cc) t "
+    "LEFT JOIN rpt_places tp ON tp.code = t.tc AND t.tc <> '' "
+    "LEFT JOIN rpt_places vp ON vp.code = t.vc AND t.vc <> '' "
+    "ORDER BY t.lvl = 3, t.tc, t.lvl, t.vc";
+
+static void
+village_row(struct row *r, sqlite3_stmt *st)
+{
+	static const char *const level[] = {"", "村", "乡镇小计", "全县合计"};
+	int lvl = sqlite3_column_int(st, 0), i;
+	char rate[32];
+	long verified;
+
+	row_add(r, REPORT_TEXT, level[lvl >= 1 && lvl <= 3 ? lvl : 0], false);
+	row_add_col(r, REPORT_CODE, st, 1, false);
+	row_add(r, REPORT_TEXT,
+	        lvl != 3 && col(st, 1)[0] == '\0' ? "（未识别）" : col(st, 2),
+	        false);
+	row_add_col(r, REPORT_CODE, st, 3, false);
+	row_add(r, REPORT_TEXT,
+	        lvl == 1 && col(st, 3)[0] == '\0' ? "（未识别）" : col(st, 4),
+	        false);
+	for (i = 5; i <= 12; i++)
+		row_add_col(r, REPORT_TEXT, st, i, false);
+	verified = sqlite3_column_int64(st, 6) + sqlite3_column_int64(st, 7) +
+	           sqlite3_column_int64(st, 8);
+	row_add(r, REPORT_TEXT,
+	        report_rate(verified, sqlite3_column_int64(st, 5), rate,
+	                    sizeof(rate)),
+	        false);
+	row_add_col(r, REPORT_TEXT, st, 13, false);
+	row_add_col(r, REPORT_TEXT, st, 14, false);
+}
+
+static int
+write_county_summary(sqlite3 *db, struct book *book, const char *county,
+                     const char *dir)
+{
+	sqlite3_stmt *st = db_prepare(db, village_sql);
+	struct sheet *w = sheet_open(dir, "汇总.csv", book, "汇总");
+	struct row r = {0};
+	int ok = 0, step = SQLITE_DONE;
+
+	if (w == NULL || st == NULL)
+		goto out;
+	bind_pack(st, county, NULL, 0, 0);
+	ok = fixed_row(w, summary_pack_header, NELEM(summary_pack_header)) == 0;
+	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		village_row(&r, st);
+		ok = row_flush(w, &r) == 0;
+	}
+	ok = ok && step_done(db, step);
+out:
+	sqlite3_finalize(st);
+	return sheet_close(w, ok);
+}
+
+/*
+ * The county's changes: anju-diff's finding_changes when it ran (DIFFED),
+ * else this run's findings, all new (a first run without anju-diff).
+ */
+#define CHANGES_CTE                                                            \
+	"WITH ch AS (SELECT finding_id, change, code, severity, "              \
+	"township_code, village_code, household_id, record_id, head_id, "      \
+	"head_name, detail, first_seen, days_open FROM finding_changes "       \
+	"WHERE :diffed AND county_code = :cc UNION ALL SELECT fid, 'new', "    \
+	"code, severity, township_code, village_code, household_id, "          \
+	"record_id, head_id, head_name, detail, :as_of, 0 FROM rpt_findings "  \
+	"WHERE NOT :diffed AND county_code = :cc) "
+
+static const char change_count_sql[] =
+    CHANGES_CTE "SELECT count(*) FILTER (WHERE change = 'new'), "
+                "count(*) FILTER (WHERE change = 'resolved'), "
+                "count(*) FILTER (WHERE change = 'persisting'), "
+                "count(*) FILTER (WHERE change = 'persisting' AND "
+                "days_open > :days) FROM ch";
+
+static const char change_list_sql[] =
+    CHANGES_CTE "SELECT change, code, severity, township_code, "
+                "village_code, household_id, record_id, head_id, "
+                "head_name, detail, first_seen, days_open, change = "
+                "'persisting' AND days_open > :days FROM ch ORDER BY "
+                "CASE change WHEN 'new' THEN 1 WHEN 'persisting' THEN 2 "
+                "ELSE 3 END, coalesce(township_code, ''), "
+                "coalesce(village_code, ''), coalesce(household_id, ''), "
+                "code, finding_id";
+
+static const char *const change_header[] = {
+    "变化",     "问题编码", "问题类型",   "严重程度",     "乡镇代码",
+    "村代码",   "户编号",   "档案编号",   "户主身份证号", "户主姓名",
+    "问题详情", "首次发现", "已持续天数", "是否逾期",
+};
+
+/* The block of counts above the list of changes. */
+static int
+change_counts(struct sheet *w, sqlite3 *db, sqlite3_stmt *st, const char *as_of,
+              const char *previous, long deadline_days)
+{
+	char num[4][32], label[64];
+	const char *cells[2];
+	int i, ok;
+
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return step_done(db, SQLITE_ERROR) ? 0 : -1;
+	for (i = 0; i < 4; i++)
+		snprintf(num[i], sizeof(num[i]), "%lld",
+		         (long long)sqlite3_column_int64(st, i));
+	snprintf(label, sizeof(label), "其中超过整改期限（%ld天）",
+	         deadline_days);
+	ok = fixed_row(w, (const char *[]){"项目", "内容"}, 2) == 0 &&
+	     fixed_row(w, (const char *[]){"本期核验日期", as_of}, 2) == 0 &&
+	     fixed_row(w, (const char *[]){"上期核验日期", previous}, 2) == 0 &&
+	     fixed_row(w, (const char *[]){"本期新增", num[0]}, 2) == 0 &&
+	     fixed_row(w, (const char *[]){"已整改", num[1]}, 2) == 0 &&
+	     fixed_row(w, (const char *[]){"未整改", num[2]}, 2) == 0;
+	cells[0] = label;
+	cells[1] = num[3];
+	return ok && fixed_row(w, cells, 2) == 0 &&
+	               fixed_row(w, (const char *[]){""}, 1) == 0
+	           ? 0
+	           : -1;
+}
+
+static void
+change_row(struct row *r, sqlite3_stmt *st, bool mask)
+{
+	row_add(r, REPORT_TEXT, change_name(col(st, 0)), mask);
+	row_add_col(r, REPORT_TEXT, st, 1, mask);
+	row_add(r, REPORT_TEXT, code_name(col(st, 1)), mask);
+	row_add(r, REPORT_TEXT, severity_name(col(st, 2)), mask);
+	row_add_col(r, REPORT_CODE, st, 3, mask);
+	row_add_col(r, REPORT_CODE, st, 4, mask);
+	row_add_col(r, REPORT_CODE, st, 5, mask);
+	row_add_col(r, REPORT_CODE, st, 6, mask);
+	row_add_col(r, REPORT_ID, st, 7, mask);
+	row_add_col(r, REPORT_TEXT, st, 8, mask);
+	row_add_col(r, REPORT_DETAIL, st, 9, mask);
+	row_add_col(r, REPORT_TEXT, st, 10, mask);
+	row_add_col(r, REPORT_TEXT, st, 11, mask);
+	row_add(r, REPORT_TEXT,
+	        strcmp(col(st, 0), "persisting") != 0 ? ""
+	        : sqlite3_column_int(st, 12)          ? "是"
+	                                              : "否",
+	        mask);
+}
+
+static int
+write_changes(sqlite3 *db, struct book *book, const char *county,
+              const char *dir, bool mask, const char *as_of, long deadline_days)
+{
+	sqlite3_stmt *count = db_prepare(db, change_count_sql);
+	sqlite3_stmt *list = db_prepare(db, change_list_sql);
+	struct sheet *w = sheet_open(dir, "变化.csv", book, "变化");
+	char previous[64] = "";
+	struct row r = {0};
+	int ok = 0, step = SQLITE_DONE, diffed;
+
+	if (w == NULL || count == NULL || list == NULL)
+		goto out;
+	diffed = db_get_info(db, "diff_as_of", previous, sizeof(previous)) == 0;
+	if (db_get_info(db, "diff_previous_as_of", previous,
+	                sizeof(previous)) != 0 ||
+	    previous[0] == '\0')
+		snprintf(previous, sizeof(previous), "无（首次核验）");
+	bind_pack(count, county, as_of, deadline_days, diffed);
+	bind_pack(list, county, as_of, deadline_days, diffed);
+	ok = change_counts(w, db, count, as_of, previous, deadline_days) == 0 &&
+	     fixed_row(w, change_header, NELEM(change_header)) == 0;
+	while (ok && (step = sqlite3_step(list)) == SQLITE_ROW) {
+		change_row(&r, list, mask);
+		ok = row_flush(w, &r) == 0;
+	}
+	ok = ok && step_done(db, step);
+out:
+	sqlite3_finalize(count);
+	sqlite3_finalize(list);
+	return sheet_close(w, ok);
+}
+
+int
+report_write_pack(sqlite3 *db, const char *county, const char *dir, bool mask,
+                  const char *as_of, long deadline_days)
+{
+	struct book *book = NULL;
+	int rc;
+
+	if (!report_county_code_ok(county)) {
+		anju_msg(NULL, 0, "refusing county pack name \"%s\"", county);
+		return ANJU_EXIT_SOFTWARE;
+	}
+	if ((rc = book_open(dir, REPORT_WORKBOOK, &book)) != 0)
+		return rc;
+	if ((rc = write_problems(db, book, county, dir, mask, as_of,
+	                         deadline_days)) != 0 ||
+	    (rc = write_county_summary(db, book, county, dir)) != 0 ||
+	    (rc = write_changes(db, book, county, dir, mask, as_of,
+	                        deadline_days)) != 0) {
+		book_close(book, false);
+		return rc;
+	}
+	return book_close(book, true);
+}
+
+/* mkdir PATH unless it is already a directory. Returns 0 or
+ * ANJU_EXIT_CANTCREAT (printed). */
+static int
+make_dir(const char *path)
+{
+	struct stat sb;
+
+	if (mkdir(path, 0777) == 0 ||
+	    (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
+		return 0;
+	anju_msg(path, 0, "cannot create folder: %s",
+	         strerror(errno == EEXIST ? ENOTDIR : errno));
+	return ANJU_EXIT_CANTCREAT;
+}
+
+static int
+write_packs(sqlite3 *db, const char *out_dir, bool mask, const char *as_of,
+            long deadline_days)
+{
+	sqlite3_stmt *st = db_prepare(
+	    db, "SELECT DISTINCT cc FROM rpt_villages WHERE cc <> '' "
+	        "ORDER BY cc");
+	char dir[PATH_MAX];
+	int rc, step = SQLITE_DONE;
+
+	if (st == NULL)
+		return ANJU_EXIT_SOFTWARE;
+	snprintf(dir, sizeof(dir), "%s/counties", out_dir);
+	if ((rc = make_dir(dir)) != 0)
+		goto out;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cc = col(st, 0);
+
+		/* The folder name comes from the code alone, never a name
+		 * from the inputs; the GLOB above already made it digits. */
+		if (!report_county_code_ok(cc))
+			continue;
+		snprintf(dir, sizeof(dir), "%s/counties/%s", out_dir, cc);
+		if ((rc = make_dir(dir)) != 0 ||
+		    (rc = report_write_pack(db, cc, dir, mask, as_of,
+		                            deadline_days)) != 0)
+			goto out;
+	}
+	if (!step_done(db, step))
+		rc = ANJU_EXIT_SOFTWARE;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The deadline: given, else rules.conf's rectify_days, else 15. */
+static int
+resolve_deadline(const struct report_options *opt, long *days)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	*days = REPORT_DEFAULT_DEADLINE_DAYS;
+	if (opt->deadline_days >= 0) {
+		*days = opt->deadline_days;
+		return 0;
+	}
+	if (opt->rules == NULL)
+		snprintf(path, sizeof(path), "%s/schemas/rules.conf",
+		         anju_datadir());
+	else
+		snprintf(path, sizeof(path), "%s", opt->rules);
+	rc = report_rules_deadline(path, days);
+	if (rc == 1 && opt->rules != NULL) {
+		anju_msg(opt->rules, 0, "cannot read rules file");
+		return ANJU_EXIT_NOINPUT;
+	}
+	return rc == 1 ? 0 : rc;
+}
+
+/* Warn when findings changed after anju-diff ran: 变化 would be stale. */
+static void
+warn_if_stale(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	char then[32];
+
+	if (db_get_info(db, "diff_findings", then, sizeof(then)) != 0)
+		return;
+	st = db_prepare(db, "SELECT count(*) = CAST(? AS INTEGER) FROM "
+	                    "findings");
+	if (st == NULL)
+		return;
+	sqlite3_bind_text(st, 1, then, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && !sqlite3_column_int(st, 0))
+		anju_msg(NULL, 0,
+		         "findings changed since anju-diff ran; "
+		         "re-run anju-diff for an up-to-date 变化");
+	sqlite3_finalize(st);
+}
+
+static void
+resolve_as_of(sqlite3 *db, char *buf, size_t buflen)
+{
+	char today[11];
+
+	if (db_get_info(db, "as_of", buf, buflen) == 0 ||
+	    db_get_info(db, "diff_as_of", buf, buflen) == 0)
+		return;
+	date_today(today);
+	snprintf(buf, buflen, "%s", today);
+}
+
+static int
+report_all(sqlite3 *db, const struct report_options *opt, long days)
+{
+	char as_of[32];
+	int rc;
+
+	resolve_as_of(db, as_of, sizeof(as_of));
+	if (exec_sql(db, "BEGIN") != 0)
+		return ANJU_EXIT_SOFTWARE;
+	if (report_prepare(db) != 0) {
+		rc = ANJU_EXIT_SOFTWARE;
+		goto out;
+	}
+	warn_if_stale(db);
+	if ((rc = report_write_summary(db, opt->out_dir)) != 0 ||
+	    (rc = report_write_rejects(db, opt->out_dir)) != 0 ||
+	    (rc = write_packs(db, opt->out_dir, !opt->no_mask, as_of, days)))
+		goto out;
+out:
+	exec_sql(db, "ROLLBACK");
+	return rc;
+}
+
+int
+report_run(const struct report_options *opt)
+{
+	char err[512];
+	sqlite3 *db = NULL;
+	struct stat sb;
+	long days;
+	int rc;
+
+	if (stat(opt->db_path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		anju_msg(opt->db_path, 0, "workspace not found");
+		return ANJU_EXIT_NOINPUT;
+	}
+	if ((rc = resolve_deadline(opt, &days)) != 0)
+		return rc;
+	if ((rc = make_dir(opt->out_dir)) != 0)
+		return rc;
+	if ((rc = db_open(opt->db_path, &db, err, sizeof(err))) != 0) {
+		anju_msg(opt->db_path, 0, "%s", err);
+		return rc;
+	}
+	rc = report_all(db, opt, days);
+	sqlite3_close(db);
+	id_pattern_free();
+	return rc;
+}

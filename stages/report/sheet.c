@@ -1,0 +1,185 @@
+/* sheet.c - a pack table as CSV and, optionally, as an .xlsx worksheet. */
+#include "sheet.h"
+
+#include "anju.h"
+#include "csvout.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef ANJU_HAVE_XLSXWRITER
+#include <xlsxwriter.h>
+#endif
+
+struct book {
+#ifdef ANJU_HAVE_XLSXWRITER
+	lxw_workbook *wb;
+	lxw_format *text; /* number format "@": the column stays text */
+#endif
+	char tmp[PATH_MAX];
+	char path[PATH_MAX];
+};
+
+struct sheet {
+	struct csvout *csv;
+#ifdef ANJU_HAVE_XLSXWRITER
+	lxw_worksheet *ws;
+	lxw_format *text;
+#endif
+	unsigned row;
+};
+
+bool
+book_supported(void)
+{
+#ifdef ANJU_HAVE_XLSXWRITER
+	return true;
+#else
+	return false;
+#endif
+}
+
+int
+book_open(const char *dir, const char *name, struct book **out)
+{
+	*out = NULL;
+#ifdef ANJU_HAVE_XLSXWRITER
+	lxw_workbook_options options = {.constant_memory = LXW_FALSE};
+	struct book *b = calloc(1, sizeof(*b));
+
+	if (b == NULL) {
+		anju_msg(NULL, 0, "out of memory");
+		return ANJU_EXIT_CANTCREAT;
+	}
+	snprintf(b->path, sizeof(b->path), "%s/%s", dir, name);
+	snprintf(b->tmp, sizeof(b->tmp), "%s/.%s.tmp.%ld", dir, name,
+	         (long)getpid());
+	/* Its scratch files beside the pack, not in a small /tmp. */
+	options.tmpdir = (char *)dir;
+	if ((b->wb = workbook_new_opt(b->tmp, &options)) == NULL) {
+		anju_msg(b->path, 0, "cannot create workbook");
+		free(b);
+		return ANJU_EXIT_CANTCREAT;
+	}
+	b->text = workbook_add_format(b->wb);
+	format_set_num_format(b->text, "@");
+	*out = b;
+#else
+	(void)dir;
+	(void)name;
+#endif
+	return 0;
+}
+
+int
+book_close(struct book *b, bool ok)
+{
+	int rc = 0;
+
+	if (b == NULL)
+		return 0;
+#ifdef ANJU_HAVE_XLSXWRITER
+	lxw_error e = workbook_close(b->wb);
+
+	if (ok && e != LXW_NO_ERROR) {
+		anju_msg(b->path, 0, "cannot write workbook: %s",
+		         lxw_strerror(e));
+		rc = ANJU_EXIT_CANTCREAT;
+	} else if (ok && rename(b->tmp, b->path) != 0) {
+		anju_msg(b->path, 0, "cannot rename workbook into place: %s",
+		         strerror(errno));
+		rc = ANJU_EXIT_CANTCREAT;
+	}
+	if (!ok || rc != 0)
+		unlink(b->tmp);
+#else
+	(void)ok;
+#endif
+	free(b);
+	return rc;
+}
+
+struct sheet *
+sheet_open(const char *dir, const char *csv_name, struct book *book,
+           const char *sheet_name)
+{
+	char path[PATH_MAX], err[PATH_MAX + 128];
+	struct sheet *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, csv_name);
+	/* No CSVOUT_SAFE: the caller makes every cell safe itself, since
+	 * ID cells carry a TAB that CSVOUT_SAFE would turn into a '. */
+	if ((s->csv = csvout_open(path, CSVOUT_BOM, err, sizeof(err))) ==
+	    NULL) {
+		anju_msg(path, 0, "%s", err);
+		free(s);
+		return NULL;
+	}
+#ifdef ANJU_HAVE_XLSXWRITER
+	if (book != NULL) {
+		s->ws = workbook_add_worksheet(book->wb, sheet_name);
+		s->text = book->text;
+		if (s->ws == NULL) {
+			anju_msg(path, 0, "cannot add worksheet %s",
+			         sheet_name);
+			csvout_abort(s->csv);
+			free(s);
+			return NULL;
+		}
+		worksheet_set_column(s->ws, 0, 20, 14, s->text);
+	}
+#else
+	(void)book;
+	(void)sheet_name;
+#endif
+	return s;
+}
+
+int
+sheet_row(struct sheet *s, const char *const *csv_cells,
+          const char *const *plain_cells, size_t n)
+{
+	int rc = csvout_row(s->csv, csv_cells, n);
+
+#ifdef ANJU_HAVE_XLSXWRITER
+	size_t i;
+
+	/* worksheet_write_string never makes a formula: "=..." stays text. */
+	for (i = 0; s->ws != NULL && i < n; i++)
+		if (plain_cells[i] != NULL && plain_cells[i][0] != '\0' &&
+		    worksheet_write_string(s->ws, s->row, (lxw_col_t)i,
+		                           plain_cells[i],
+		                           s->text) != LXW_NO_ERROR)
+			rc = -1;
+#else
+	(void)plain_cells;
+#endif
+	s->row++;
+	return rc;
+}
+
+int
+sheet_close(struct sheet *s, bool ok)
+{
+	char err[PATH_MAX + 128];
+	int rc = 0;
+
+	if (s == NULL)
+		return ANJU_EXIT_CANTCREAT;
+	if (!ok) {
+		csvout_abort(s->csv);
+		anju_msg(NULL, 0, "cannot write a county pack file");
+		rc = ANJU_EXIT_CANTCREAT;
+	} else if (csvout_close(s->csv, err, sizeof(err)) != 0) {
+		anju_msg(NULL, 0, "%s", err);
+		rc = ANJU_EXIT_CANTCREAT;
+	}
+	free(s);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * sheet.h - one table of a county pack, written as a CSV file and, when
+ * anju is built with libxlsxwriter (ANJU_HAVE_XLSXWRITER), also as a
+ * worksheet of the county's workbook, where every cell is a string in a
+ * text-formatted column: no spreadsheet can then read an ID number as a
+ * number or any cell as a formula, whatever its import settings.
+ */
+#ifndef ANJU_REPORT_SHEET_H
+#define ANJU_REPORT_SHEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct book;
+struct sheet;
+
+/* True when this build writes .xlsx workbooks. */
+bool book_supported(void);
+
+/*
+ * Start the workbook DIR/NAME. It is written under a temporary name and
+ * renamed into place by book_close(). Returns 0 with *OUT (NULL when
+ * .xlsx is not built in, which is not an error), or ANJU_EXIT_CANTCREAT
+ * (printed).
+ */
+int book_open(const char *dir, const char *name, struct book **out);
+
+/*
+ * Write the workbook and rename it into place when OK, else discard it;
+ * frees B (NULL is fine). Returns 0 or ANJU_EXIT_CANTCREAT (printed).
+ */
+int book_close(struct book *b, bool ok);
+
+/*
+ * Open the CSV file DIR/CSV_NAME (UTF-8 with BOM) and, when BOOK is not
+ * NULL, a worksheet SHEET_NAME in it. Returns the sheet (owned by the
+ * caller until sheet_close) or NULL (printed).
+ */
+struct sheet *sheet_open(const char *dir, const char *csv_name,
+                         struct book *book, const char *sheet_name);
+
+/*
+ * Write one row: CSV_CELLS (already made safe for CSV) to the file and
+ * PLAIN_CELLS (the same values, masked but without the CSV-only markers)
+ * to the worksheet, N cells each. Returns 0 or -1.
+ */
+int sheet_row(struct sheet *s, const char *const *csv_cells,
+              const char *const *plain_cells, size_t n);
+
+/*
+ * Finish the CSV file (renamed into place when OK, else removed) and
+ * free S. Returns 0 or ANJU_EXIT_CANTCREAT (printed).
+ */
+int sheet_close(struct sheet *s, bool ok);
+
+#endif

@@ -1,0 +1,449 @@
+/* test_report.c - anju-report: masking, formula neutralisation, ID cells
+ * kept as text, the rules file, and county packs that hold only their
+ * county's rows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../../stages/diff/diff.h"
+#include "../../stages/report/report.h"
+#include "../../stages/report/sheet.h"
+#include "anju.h"
+#include "db.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/anju-test-report-XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+check_cell(enum report_cell kind, const char *in, bool mask, const char *want)
+{
+	char *got = report_cell(kind, in, mask);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_county_code_ok(void **state)
+{
+	(void)state;
+	assert_true(report_county_code_ok("210921"));
+	assert_false(report_county_code_ok("21092"));
+	assert_false(report_county_code_ok("2109211"));
+	assert_false(report_county_code_ok("21092a"));
+	assert_false(report_county_code_ok("../../"));
+	assert_false(report_county_code_ok("阜新县"));
+	assert_false(report_county_code_ok(""));
+	assert_false(report_county_code_ok(NULL));
+}
+
+static void
+test_mask_ids_in_text(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = report_mask_ids("平台身份证号末位校验错误，疑为210921196508120013，"
+	                    "与花名册户主同名同县");
+	assert_string_equal(s, "平台身份证号末位校验错误，疑为210921********"
+	                       "0013，与花名册户主同名同县");
+	free(s);
+	/* 15-digit legacy IDs, a trailing x, two in one text */
+	s = report_mask_ids("210921650812001 / 21092119650812001x");
+	assert_string_equal(s, "210921*****2001 / 210921********001x");
+	free(s);
+	/* not IDs: short numbers, a 19-digit number, sci notation, codes */
+	s = report_mask_ids("2.10921E+17 1234567890123456789 210921100201 "
+	                    "补助12000元");
+	assert_string_equal(s, "2.10921E+17 1234567890123456789 210921100201 "
+	                       "补助12000元");
+	free(s);
+	s = report_mask_ids("");
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void
+test_cells_neutralised(void **state)
+{
+	(void)state;
+	check_cell(REPORT_TEXT, "=HYPERLINK(\"http://x\",\"y\")", true,
+	           "'=HYPERLINK(\"http://x\",\"y\")");
+	check_cell(REPORT_TEXT, "+1", false, "'+1");
+	check_cell(REPORT_TEXT, "-1+1", false, "'-1+1");
+	check_cell(REPORT_TEXT, "@SUM(A1)", false, "'@SUM(A1)");
+	check_cell(REPORT_TEXT, "王小明", false, "王小明");
+	check_cell(REPORT_TEXT, NULL, false, "");
+	/* an identifier that is not digits is neutralised like text */
+	check_cell(REPORT_CODE, "=1+2", false, "'=1+2");
+	check_cell(REPORT_ID, "=1+2", false, "'=1+2");
+	check_cell(REPORT_DETAIL, "=1+2 210921196508120013", true,
+	           "'=1+2 210921********0013");
+}
+
+static void
+test_id_cells(void **state)
+{
+	(void)state;
+	/* masked by default: the * make it text in any spreadsheet */
+	check_cell(REPORT_ID, "210921196508120013", true, "210921********0013");
+	check_cell(REPORT_ID, "21092119650812001X", true, "210921********001X");
+	check_cell(REPORT_ID, "210921", true, "******");
+	check_cell(REPORT_ID, "", true, "");
+	/* unmasked: a leading TAB keeps it text (no 2.1E+17) */
+	check_cell(REPORT_ID, "210921196508120013", false,
+	           "\t210921196508120013");
+	check_cell(REPORT_ID, "21092119650812001X", false,
+	           "\t21092119650812001X");
+	/* codes and 户编号 that are all digits, leading zeros kept */
+	check_cell(REPORT_CODE, "210921100201", true, "\t210921100201");
+	check_cell(REPORT_CODE, "0012", true, "\t0012");
+	check_cell(REPORT_CODE, "佛寺镇危改字[2020]12号", true,
+	           "佛寺镇危改字[2020]12号");
+	check_cell(REPORT_CODE, "X123", true, "X123");
+	check_cell(REPORT_CODE, "", true, "");
+	check_cell(REPORT_DETAIL, "疑为210921196508120013", false,
+	           "疑为210921196508120013");
+}
+
+static void
+test_rate(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(report_rate(3, 4, buf, sizeof(buf)), "75.00%");
+	assert_string_equal(report_rate(2, 3, buf, sizeof(buf)), "66.67%");
+	assert_string_equal(report_rate(0, 5, buf, sizeof(buf)), "0.00%");
+	assert_string_equal(report_rate(0, 0, buf, sizeof(buf)), "");
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_rules_deadline(void **state)
+{
+	char path[256];
+	long days = -1;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/rules.conf", tmpdir);
+	write_file(path, "# deadlines\nv02_days = 90\n"
+	                 "rectify_days = 20   # 整改期限\n");
+	assert_int_equal(report_rules_deadline(path, &days), 0);
+	assert_int_equal(days, 20);
+	write_file(path, "v02_days = 90\n");
+	days = 7;
+	assert_int_equal(report_rules_deadline(path, &days), 1);
+	assert_int_equal(days, 7);
+	write_file(path, "rectify_days = two weeks\n");
+	assert_int_equal(report_rules_deadline(path, &days), ANJU_EXIT_DATAERR);
+	write_file(path, "rectify_days = -3\n");
+	assert_int_equal(report_rules_deadline(path, &days), ANJU_EXIT_DATAERR);
+	assert_int_equal(
+	    report_rules_deadline("/nonexistent/rules.conf", &days), 1);
+}
+
+/* A workspace with two counties, a finding without a county and a
+ * household whose county is not a code. */
+static void
+make_workspace(const char *path)
+{
+	static const char *const sql[] = {
+	    "INSERT INTO input_files (file_id, kind, path, name, sha256, "
+	    "encoding, delimiter, header_line, rows_read, rows_kept, "
+	    "rows_rejected, ingested_at) VALUES (1, 'roster', '/r.csv', "
+	    "'r.csv', 'x', 'UTF-8', ',', 1, 4, 4, 0, 'now')",
+	    "INSERT INTO roster_households (household_key, file_id, line, "
+	    "household_id, county, township, village, county_code, "
+	    "township_code, village_code, head_name, head_id, "
+	    "head_id_state, head_id_known, row_hash) VALUES "
+	    "(1, 1, 2, 'HA1', '阜新蒙古族自治县', '佛寺镇', '佛寺村', "
+	    "'210921', '210921100', '210921100201', '王一', "
+	    "'210921196508120013', 'valid', 18, 'a'), "
+	    "(2, 1, 3, 'HA2', '阜新蒙古族自治县', '佛寺镇', '佛寺村', "
+	    "'210921', '210921100', '210921100201', '王二', "
+	    "'210921195001010014', 'valid', 18, 'b'), "
+	    "(3, 1, 4, 'HB1', '彰武县', '章古台镇', '章古台村', '210922', "
+	    "'210922100', '210922100201', '李三', '210922196001010027', "
+	    "'valid', 18, 'c'), "
+	    "(4, 1, 5, 'HX1', '../../etc', '', '', '../../etc', NULL, "
+	    "NULL, '赵四', '', 'empty', 0, 'd')",
+	    "INSERT INTO household_status (household_key, household_id, "
+	    "status) VALUES (1, 'HA1', '无记录'), (2, 'HA2', '鉴定安全'), "
+	    "(3, 'HB1', '改造中'), (4, 'HX1', '待核实')",
+	    "INSERT INTO findings (stage, code, severity, county_code, "
+	    "township_code, village_code, household_id, head_id, "
+	    "head_name, detail, source) VALUES "
+	    "('match', 'M01', 'high', '210921', '210921100', "
+	    "'210921100201', 'HA1', '210921196508120013', '王一', "
+	    "'漏录 210921196508120013', 'r.csv:2'), "
+	    "('verify', 'V02', 'medium', '210922', '210922100', "
+	    "'210922100201', 'HB1', '210922196001010027', "
+	    "'=HYPERLINK(\"http://x\",\"y\")', '开工后逾期未竣工', "
+	    "'p.csv:4'), "
+	    "('ingest', 'D05', 'medium', NULL, NULL, NULL, 'HX1', NULL, "
+	    "'赵四', '区划无法识别', 'r.csv:5')",
+	    "INSERT INTO run_info VALUES ('as_of', '2020-12-31')",
+	};
+	char err[256];
+	sqlite3 *db;
+	size_t i;
+
+	assert_int_equal(db_open(path, &db, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (db_exec(db, sql[i], err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+	sqlite3_close(db);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return buf;
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static char *
+pack_file(const char *out, const char *county, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/counties/%s/%s", out, county, name);
+	return slurp(path);
+}
+
+static void
+test_packs_hold_only_their_county(void **state)
+{
+	struct report_options o = {0};
+	char db[256], out[256], path[512], *a, *b, *s;
+	struct stat sb;
+
+	(void)state;
+	snprintf(db, sizeof(db), "%s/county.db", tmpdir);
+	snprintf(out, sizeof(out), "%s/out", tmpdir);
+	make_workspace(db);
+	o.db_path = db;
+	o.out_dir = out;
+	o.deadline_days = 15;
+	assert_int_equal(report_run(&o), 0);
+
+	a = pack_file(out, "210921", "问题清单.csv");
+	b = pack_file(out, "210922", "问题清单.csv");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_memory_equal(a, "\xEF\xBB\xBF问题编码,", 16);
+	assert_non_null(strstr(a, "HA1"));
+	assert_null(strstr(a, "HB1"));
+	assert_null(strstr(a, "HX1"));
+	assert_non_null(strstr(b, "HB1"));
+	assert_null(strstr(b, "HA1"));
+	assert_null(strstr(b, "HX1"));
+	/* masked by default, in the ID column and in the detail */
+	assert_null(strstr(a, "196508120013"));
+	assert_non_null(strstr(a, ",210921********0013,"));
+	assert_non_null(strstr(a, "漏录 210921********0013"));
+	/* the malicious name is inert */
+	assert_non_null(strstr(b, ",\"'=HYPERLINK("));
+	free(a);
+	free(b);
+
+	/* packs only for the two county codes, none for "../../etc" */
+	snprintf(path, sizeof(path), "%s/counties", out);
+	assert_int_equal(count_entries(path), 2);
+	snprintf(path, sizeof(path), "%s/counties/210921/汇总.csv", out);
+	assert_int_equal(stat(path, &sb), 0);
+
+	/* the city summary has every county and the unknown one */
+	s = slurp((snprintf(path, sizeof(path), "%s/summary.csv", out), path));
+	assert_non_null(s);
+	assert_non_null(strstr(s, "\n210921,阜新蒙古族自治县,2,1,0,0,0,0,1,0,"
+	                          "50.00%,"));
+	assert_non_null(strstr(s, "\n210922,彰武县,1,0,0,0,1,0,0,0,0.00%,"));
+	assert_non_null(strstr(s, "\n,（县区未识别）,1,"));
+	free(s);
+
+	/* 汇总: village row, township subtotal, county total */
+	s = pack_file(out, "210921", "汇总.csv");
+	assert_non_null(strstr(s, "\n村,\t210921100,佛寺镇,\t210921100201,"
+	                          "佛寺村,2,1,0,0,0,0,1,0,50.00%,1,1\n"));
+	assert_non_null(strstr(s, "\n乡镇小计,\t210921100,佛寺镇,,,2,"));
+	assert_non_null(strstr(s, "\n全县合计,,,,,2,1,0,0,0,0,1,0,50.00%,1,1"));
+	free(s);
+
+	/* 变化 without anju-diff: this run's findings, all new */
+	s = pack_file(out, "210922", "变化.csv");
+	assert_non_null(strstr(s, "\n本期新增,1\n已整改,0\n未整改,0\n"));
+	free(s);
+
+	/* the workbook beside the CSV files exactly when it is built in */
+	snprintf(path, sizeof(path), "%s/counties/210921/%s", out,
+	         REPORT_WORKBOOK);
+	assert_int_equal(stat(path, &sb) == 0, book_supported());
+
+	/* --no-mask: the full ID, kept as text by a leading TAB */
+	o.no_mask = true;
+	assert_int_equal(report_run(&o), 0);
+	a = pack_file(out, "210921", "问题清单.csv");
+	assert_non_null(strstr(a, ",\t210921196508120013,"));
+	free(a);
+}
+
+/* Two runs and anju-diff between them: 变化 counts per county, and the
+ * persisting finding past the deadline. */
+static void
+test_changes_after_diff(void **state)
+{
+	struct report_options o = {0};
+	struct diff_options d = {0};
+	char db1[256], db2[256], out[256], *s;
+	char err[256];
+	sqlite3 *db;
+
+	(void)state;
+	snprintf(db1, sizeof(db1), "%s/night1.db", tmpdir);
+	snprintf(db2, sizeof(db2), "%s/night2.db", tmpdir);
+	snprintf(out, sizeof(out), "%s/out2", tmpdir);
+	make_workspace(db1);
+	make_workspace(db2);
+	/* night 2: V02 of HB1 fixed, a new M06 in 210922; M01 persists */
+	assert_int_equal(db_open(db2, &db, err, sizeof(err)), 0);
+	assert_int_equal(db_exec(db,
+	                         "DELETE FROM findings WHERE code = 'V02';"
+	                         "INSERT INTO findings (stage, code, severity, "
+	                         "county_code, household_id, detail, source) "
+	                         "VALUES ('match', 'M06', 'low', '210922', "
+	                         "'HB1', '人口数不一致', 'p.csv:4')",
+	                         err, sizeof(err)),
+	                 0);
+	sqlite3_close(db);
+	d.db_path = db1;
+	d.as_of = "2020-12-01";
+	assert_int_equal(diff_run(&d), 0);
+	d.db_path = db2;
+	d.previous = db1;
+	d.as_of = "2020-12-31";
+	d.out_dir = tmpdir;
+	assert_int_equal(diff_run(&d), 0);
+
+	o.db_path = db2;
+	o.out_dir = out;
+	o.deadline_days = 15;
+	assert_int_equal(report_run(&o), 0);
+	s = pack_file(out, "210921", "变化.csv");
+	assert_non_null(strstr(s, "上期核验日期,2020-12-01\n"));
+	assert_non_null(strstr(s, "\n本期新增,0\n已整改,0\n未整改,1\n"
+	                          "其中超过整改期限（15天）,1\n"));
+	assert_non_null(strstr(s, "\n未整改,M01,"));
+	assert_non_null(strstr(s, ",2020-12-01,30,是\n"));
+	assert_null(strstr(s, "HB1"));
+	free(s);
+	s = pack_file(out, "210922", "变化.csv");
+	assert_non_null(strstr(s, "\n本期新增,1\n已整改,1\n未整改,0\n"));
+	assert_non_null(strstr(s, "\n已整改,V02,"));
+	assert_non_null(strstr(s, "\n本期新增,M06,"));
+	free(s);
+	/* a longer deadline: nothing overdue */
+	o.deadline_days = 30;
+	assert_int_equal(report_run(&o), 0);
+	s = pack_file(out, "210921", "变化.csv");
+	assert_non_null(strstr(s, "其中超过整改期限（30天）,0\n"));
+	free(s);
+}
+
+static void
+test_missing_workspace(void **state)
+{
+	struct report_options o = {0};
+	char out[256];
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/none", tmpdir);
+	o.db_path = "/nonexistent/anju.db";
+	o.out_dir = out;
+	o.deadline_days = -1;
+	assert_int_equal(report_run(&o), ANJU_EXIT_NOINPUT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_county_code_ok),
+	    cmocka_unit_test(test_mask_ids_in_text),
+	    cmocka_unit_test(test_cells_neutralised),
+	    cmocka_unit_test(test_id_cells),
+	    cmocka_unit_test(test_rate),
+	    cmocka_unit_test(test_rules_deadline),
+	    cmocka_unit_test(test_packs_hold_only_their_county),
+	    cmocka_unit_test(test_changes_after_diff),
+	    cmocka_unit_test(test_missing_workspace),
+	};
+
+	anju_set_progname("test_report");
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
