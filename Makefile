@@ -8,21 +8,24 @@
 #   make bench      benchmarks (not tests): see README
 #   make format     clang-format every C file; make lint: cppcheck
 
-# Debian packages the build, the tests and the benchmarks need.
+# Debian packages the build and the pipeline need ...
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcsv-dev libsqlite3-dev \
-	libpcre2-dev libutf8proc-dev libjansson-dev nettle-dev libcmocka-dev \
-	bats xz-utils python3 sqlite3 time
+	libpcre2-dev libutf8proc-dev libjansson-dev nettle-dev \
+	libxlsxwriter-dev xz-utils sqlite3
+# ... and what the tests and benchmarks need on top (LibreOffice reads the
+# county packs back the way a spreadsheet user would).
+TEST_PACKAGES = libcmocka-dev bats python3 time libreoffice-calc-nogui
 
 CC       ?= cc
 BUILD    ?= build
 OPT      ?= -O2
 SAN      ?=
 WERROR   ?=
-PKGS      = sqlite3 libpcre2-8 libutf8proc jansson nettle
+PKGS      = sqlite3 libpcre2-8 libutf8proc jansson nettle xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CFLAGS   = -std=c17 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra $(WERROR) $(SAN) \
+CFLAGS   = -std=c17 -D_GNU_SOURCE -DANJU_HAVE_XLSXWRITER -g $(OPT) -Wall -Wextra $(WERROR) $(SAN) \
 	   -Istages/common $(PKG_CFLAGS)
 LDFLAGS  = $(SAN)
 LDLIBS   = $(PKG_LIBS) -lcsv -lm
@@ -39,7 +42,7 @@ UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DIVDB     = $(BUILD)/share/anju/divisions.db
 SHARE     = $(BUILD)/share/anju
 
-.PHONY: all deps sample test check unit units e2e bench format lint clean
+.PHONY: all deps test-deps sample test check unit units e2e bench format lint clean
 .SUFFIXES:
 
 RUNBIN    = $(if $(wildcard pipeline/main.c),$(BUILD)/bin/anju-run)
@@ -94,15 +97,10 @@ $(SHARE)/schemas.stamp: $(wildcard schemas/*)
 	touch $@
 
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "deps: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	else echo "deps: missing packages; run as root:"; \
-	  echo "  apt-get install -y$$missing"; exit 1; fi
+	@sh tools/install-deps.sh $(DEB_PACKAGES)
+
+test-deps: deps
+	@sh tools/install-deps.sh $(TEST_PACKAGES)
 
 # Quick start 1: build and run the pipeline on the bundled sample.
 sample: deps
@@ -112,7 +110,7 @@ sample: deps
 # Quick start 2: every test, built with AddressSanitizer and UBSan.
 ASAN_BUILD = build/asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-test: deps
+test: test-deps
 	$(MAKE) check
 
 check:
@@ -128,7 +126,7 @@ unit: units
 e2e:
 	ANJU_BIN=$(abspath $(BUILD))/bin ASAN_OPTIONS=detect_leaks=1 bats tests/e2e
 
-bench: deps
+bench: test-deps
 	$(MAKE) all
 	sh tests/bench/run.sh $(BUILD)
 
