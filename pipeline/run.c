@@ -305,7 +305,9 @@ run_all_stages(struct run *r, const struct run_list files[INBOX_KINDS])
 		rc = later_stage(r, "match", true, NULL, false);
 	if (rc == 0)
 		rc = later_stage(r, "verify", true, NULL, true);
-	if (rc == 0 && r->previous != NULL)
+	/* Also on the first run: everything is new then, and diff.csv and
+	 * the first_seen dates exist from night one. */
+	if (rc == 0)
 		rc = later_stage(r, "diff", true, r->previous, true);
 	if (rc == 0)
 		rc = later_stage(r, "report", false, NULL, true);

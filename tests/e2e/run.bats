@@ -156,7 +156,10 @@ wait_for_stage() {
 	nightly --as-of 2020-11-01
 	[ "$status" -eq 0 ]
 	[ "$(runs_state)" = "2020-11-01 -> 2020-11-01" ]
-	[ ! -e "$TMP/runs/2020-11-01/diff.csv" ]
+	# The first night has nothing to compare with: every finding is new.
+	[ "$(grep -c '^new,' "$TMP/runs/2020-11-01/diff.csv")" -gt 0 ]
+	run grep -v '^new,\|^change,' "$TMP/runs/2020-11-01/diff.csv"
+	[ "$status" -eq 1 ]
 
 	nightly_inbox 2 200
 	nightly --as-of 2020-11-02
