@@ -5,7 +5,7 @@
 set -eu
 ws=$1 truth=$2
 n() { printf "ifnull(%s, '')" "$1"; }
-money() { printf "ifnull(printf('%%.2f', %s), '')" "$1"; }
+money() { printf "CASE WHEN %s IS NULL THEN '' ELSE printf('%%.2f', %s) END" "$1" "$1"; }
 # SQLite 3.40 has no concat_ws: join the expressions with || '|' ||.
 cat_ws() {
 	sep=""
