@@ -1,0 +1,104 @@
+/*
+ * verify.h - anju-verify: each roster household's housing-safety status
+ * (核验结果, SPEC 6), the V-findings (SPEC 5) and the findings.csv and
+ * households.csv outputs (SPEC 7).
+ */
+#ifndef ANJU_VERIFY_H
+#define ANJU_VERIFY_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* Deadlines and limits; defaults in schemas/rules.conf (SPEC 5). */
+struct verify_rules {
+	long start_days;      /* V02: started, not completed after N days */
+	long completion_days; /* V03: completed, not accepted after N */
+	double repair_min;    /* V09: 修缮加固 subsidy range, yuan */
+	double repair_max;
+	double rebuild_min; /* V09: rebuilds, new builds, 置换 */
+	double rebuild_max;
+	long small_people;      /* V09: households of up to N people ... */
+	double small_area;      /* ... may build up to this many m² ... */
+	double area_per_person; /* ... larger ones this many m² a person */
+	long rectify_days;      /* anju-report: 变化 counts findings open
+	                           longer than this as past the deadline */
+};
+
+/* Fill R with the SPEC's defaults (the values shipped in rules.conf). */
+void verify_rules_default(struct verify_rules *r);
+
+/*
+ * Read the `key = value` settings of PATH over R ('#' starts a comment,
+ * blank lines ignored). Returns 0; ANJU_EXIT_NOINPUT when PATH cannot be
+ * opened; ANJU_EXIT_DATAERR for an unknown key, a line without '=', or a
+ * value that is not a non-negative number (a whole one for day and people
+ * counts). Messages are printed as "PATH:LINE: what is wrong".
+ */
+int verify_rules_load(const char *path, struct verify_rules *r);
+
+/* The fields of a platform record that decide its status and V-rules.
+ * Absent values are "" (text) or -1 (numbers). */
+struct verify_record {
+	char grade[4];       /* A B C D */
+	char means[64];      /* safety_means */
+	char category[32];   /* safety_category */
+	char renovation[64]; /* renovation_type */
+	char result[8];      /* acceptance_result: pass / fail */
+	char appraisal[11], start[11], completion[11], acceptance[11];
+	int verified;  /* 1, 0, -1 */
+	int photos[4]; /* materials, training, foundation,
+	                  completion; -1 when NULL */
+	double subsidy;
+	double area;
+	int size; /* the record's household size */
+};
+
+/*
+ * Status (SPEC 6) of one record, from the best down: 待核实 when it has
+ * neither grade nor safety means (V06, nothing to judge on); 鉴定安全 for
+ * grade A or B; 改造安全 for an accepted renovation or a relocation
+ * (易地扶贫搬迁, 生态移民, 避险搬迁); 保障安全 for the 保障安全 means;
+ * 未保障 for a failed acceptance; 改造中 for a renovation started or
+ * completed but not accepted; 未保障 for grade C or D with none of that;
+ * else the platform's own means (鉴定安全 or 改造安全). Returns a static
+ * string.
+ */
+const char *verify_record_status(const struct verify_record *r);
+
+/* Rank of a status in the SPEC 6 table, 0 (鉴定安全) .. 6 (待核实);
+ * lower is better. 7 for an unknown string. */
+int verify_status_rank(const char *status);
+
+struct verify_stats {
+	long households;
+	long by_status[7]; /* indexed by verify_status_rank() */
+	long findings;
+};
+
+/*
+ * Decide every roster household's status and its V-findings on DB (after
+ * anju-match), measured at AS_OF ("YYYY-MM-DD") under RULES. Replaces,
+ * in one transaction, household_status and every stage='verify' finding.
+ * STATS may be NULL. Returns 0 or ANJU_EXIT_SOFTWARE (message printed;
+ * nothing changed then).
+ */
+int verify_run(sqlite3 *db, const struct verify_rules *rules, const char *as_of,
+               struct verify_stats *stats);
+
+/*
+ * Write DIR/findings.csv (every finding of every stage) and
+ * DIR/households.csv (SPEC 7 columns), UTF-8 without BOM, totally
+ * ordered so equal workspaces give byte-identical files. Returns 0,
+ * ANJU_EXIT_CANTCREAT when a file cannot be written, or
+ * ANJU_EXIT_SOFTWARE on an SQLite error; messages printed.
+ */
+int verify_write_outputs(sqlite3 *db, const char *dir);
+
+/*
+ * The as-of date to use: ARG when given, else run_info 'as_of', else
+ * today; written into ISO (11 bytes). Returns 0, or -1 when ARG is not a
+ * real YYYY-MM-DD date.
+ */
+int verify_as_of(sqlite3 *db, const char *arg, char iso[11]);
+
+#endif
