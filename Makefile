@@ -42,7 +42,7 @@ UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DIVDB     = $(BUILD)/share/anju/divisions.db
 SHARE     = $(BUILD)/share/anju
 
-.PHONY: all deps test-deps sample test check unit units e2e bench format lint clean
+.PHONY: all install deps test-deps sample test check unit units e2e bench format lint clean
 .SUFFIXES:
 
 RUNBIN    = $(if $(wildcard pipeline/main.c),$(BUILD)/bin/anju-run)
@@ -129,6 +129,16 @@ e2e:
 bench: test-deps
 	$(MAKE) all
 	sh tests/bench/run.sh $(BUILD)
+
+# Install for operators (the cron example uses /usr/local/bin/anju-run):
+# the executables in $(PREFIX)/bin, the division table and the schemas in
+# $(PREFIX)/share/anju, which the stages find relative to themselves.
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/anju/schemas
+	install -m 755 $(BUILD)/bin/anju-* $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(DIVDB) $(DESTDIR)$(PREFIX)/share/anju/
+	install -m 644 schemas/* $(DESTDIR)$(PREFIX)/share/anju/schemas/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

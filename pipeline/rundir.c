@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <pcre2.h>
@@ -282,17 +283,31 @@ fail:
 	return NULL;
 }
 
-/* The pid the lock holder wrote, or 0 when it cannot be read. */
+/*
+ * The pid the lock holder wrote, or 0 when it cannot be read. The holder
+ * writes its pid just after it got the lock, so for a moment the file is
+ * empty or still names the previous, finished run: wait up to a second for
+ * a live pid.
+ */
 static long
 lock_holder(int fd)
 {
 	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	ssize_t n;
+	long pid;
+	int tries;
 
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
+	for (tries = 0; tries < 100; tries++) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			pid = strtol(buf, NULL, 10);
+			if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+				return pid;
+		}
+		usleep(10000);
+	}
+	return 0;
 }
 
 int
