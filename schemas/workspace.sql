@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS platform_records (
 	photos_completion INTEGER,
 	toilet            INTEGER,
 	plan_year         INTEGER,
-	row_hash          TEXT NOT NULL,      -- of the normalised values, for D09
+	row_hash          INTEGER NOT NULL,   -- of the normalised values, for D09
 	duplicate_of      INTEGER             -- record_key of the first copy (D09)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS platform_file ON platform_records (file_id);
@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS roster_households (
 	household_size INTEGER,
 	poverty_attr   TEXT,
 	poverty_status TEXT,
-	row_hash       TEXT NOT NULL,
+	row_hash       INTEGER NOT NULL,
 	duplicate_of   INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS roster_file ON roster_households (file_id);
@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS members (
 	id_state     TEXT NOT NULL,
 	id_known     INTEGER NOT NULL,
 	relation     TEXT,
-	row_hash     TEXT NOT NULL,
+	row_hash     INTEGER NOT NULL,
 	duplicate_of INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS members_file ON members (file_id);

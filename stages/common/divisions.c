@@ -903,9 +903,11 @@ open_source(struct divisions *d, const char *path, char *err, size_t errlen)
 			               : "out of memory");
 			return ANJU_EXIT_DATAERR;
 		}
-		/* lookups jump around a 140 MB file: let the OS page it */
-		sqlite3_exec(d->db, "PRAGMA mmap_size = 268435456", NULL, NULL,
-		             NULL);
+		/* lookups jump around a 140 MB file: let the OS page it; and
+		 * one read transaction for the whole run, so lookups do not
+		 * take and drop the file lock each time */
+		sqlite3_exec(d->db, "PRAGMA mmap_size = 268435456; BEGIN", NULL,
+		             NULL, NULL);
 		return ANJU_EXIT_OK;
 	}
 	if (sqlite3_open(":memory:", &d->db) != SQLITE_OK) {
@@ -1251,25 +1253,26 @@ cache_grow(struct divisions *d)
 	return true;
 }
 
-enum div_status
-divisions_resolve(struct divisions *d, const char *county, const char *township,
-                  const char *village, const char *scope, struct div_place *out)
+/* Answers one cache miss: resolve names, or check a code. */
+typedef enum div_status (*div_lookup)(struct divisions *d,
+                                      const char *const parts[4],
+                                      struct div_place *out);
+
+/*
+ * Answer PARTS from the cache, or by LOOKUP and remember the answer: a
+ * national file repeats the same few thousand places a million times.
+ */
+static enum div_status
+cached(struct divisions *d, const char *parts[4], div_lookup lookup,
+       struct div_place *out)
 {
-	const char *parts[4] = {county ? county : "", township ? township : "",
-	                        village ? village : "", scope ? scope : ""};
 	struct cache_entry *e = NULL;
 	enum div_status status;
 	uint64_t hash;
 	char *key;
 
-	memset(out, 0, sizeof(*out));
-	if (!given(county) && !given(township) && !given(village))
-		return DIV_NONE;
-	if (strspn(parts[3], "0123456789") != strlen(parts[3]))
-		return DIV_NONE; /* a scope is a code prefix */
 	if ((key = cache_key(parts, &hash)) == NULL)
-		return resolve_names(d, parts[0], parts[1], parts[2], parts[3],
-		                     out);
+		return lookup(d, parts, out);
 	if (d->cache_cap > 0) {
 		e = cache_slot(d->cache, d->cache_cap, key, hash);
 		if (e->key != NULL) {
@@ -1278,7 +1281,7 @@ divisions_resolve(struct divisions *d, const char *county, const char *township,
 			return e->status;
 		}
 	}
-	status = resolve_names(d, parts[0], parts[1], parts[2], parts[3], out);
+	status = lookup(d, parts, out);
 	if (d->cache_n < CACHE_MAX && cache_grow(d)) {
 		e = cache_slot(d->cache, d->cache_cap, key, hash);
 		e->key = key;
@@ -1289,6 +1292,28 @@ divisions_resolve(struct divisions *d, const char *county, const char *township,
 	} else
 		free(key);
 	return status;
+}
+
+static enum div_status
+lookup_names(struct divisions *d, const char *const parts[4],
+             struct div_place *out)
+{
+	return resolve_names(d, parts[0], parts[1], parts[2], parts[3], out);
+}
+
+enum div_status
+divisions_resolve(struct divisions *d, const char *county, const char *township,
+                  const char *village, const char *scope, struct div_place *out)
+{
+	const char *parts[4] = {county ? county : "", township ? township : "",
+	                        village ? village : "", scope ? scope : ""};
+
+	memset(out, 0, sizeof(*out));
+	if (!given(county) && !given(township) && !given(village))
+		return DIV_NONE;
+	if (strspn(parts[3], "0123456789") != strlen(parts[3]))
+		return DIV_NONE; /* a scope is a code prefix */
+	return cached(d, parts, lookup_names, out);
 }
 
 /* Level of CODE in the table, 0 when absent. */
@@ -1305,17 +1330,15 @@ code_level(struct divisions *d, const char *code)
 	return level;
 }
 
-enum div_status
-divisions_check_code(struct divisions *d, const char *code,
-                     struct div_place *out)
+static enum div_status
+lookup_code(struct divisions *d, const char *const parts[4],
+            struct div_place *out)
 {
-	size_t len = code ? strlen(code) : 0;
-	int level;
+	const char *code = parts[1];
+	size_t len = strlen(code);
+	int level = len == 12 ? 5 : len == 9 ? 4 : len == 6 ? 3 : 0;
 
 	memset(out, 0, sizeof(*out));
-	if (len == 0 || strspn(code, "0123456789") != len)
-		return DIV_NONE;
-	level = len == 12 ? 5 : len == 9 ? 4 : len == 6 ? 3 : 0;
 	if (level == 0 || code_level(d, code) != level)
 		return DIV_NONE;
 	snprintf(out->county, sizeof(out->county), "%.6s", code);
@@ -1324,6 +1347,21 @@ divisions_check_code(struct divisions *d, const char *code,
 	if (len == 12)
 		snprintf(out->village, sizeof(out->village), "%s", code);
 	return DIV_OK;
+}
+
+enum div_status
+divisions_check_code(struct divisions *d, const char *code,
+                     struct div_place *out)
+{
+	/* "\001" cannot start a cleaned name, so code keys never meet name
+	 * keys in the cache. */
+	const char *parts[4] = {"\001", code ? code : "", "", ""};
+	size_t len = code ? strlen(code) : 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || strspn(code, "0123456789") != len)
+		return DIV_NONE;
+	return cached(d, parts, lookup_code, out);
 }
 
 const char *

@@ -80,6 +80,7 @@ struct ingest {
 
 	struct file_stats *stats;
 	size_t nstats;
+	size_t person_files; /* person-level roster files ingested */
 };
 
 static const struct {
@@ -519,12 +520,15 @@ resolve_place(struct ingest *in, struct row_ctx *rc)
 /* ---- row hash (D09) ---------------------------------------------------- */
 
 /* Hash of the row's cleaned values (column order independent, so the
- * same household exported twice in different layouts still compares). */
-static void
-row_hash(struct ingest *in, char hex[33])
+ * same household exported twice in different layouts still compares):
+ * the first 64 bits of a sha256, stored as an INTEGER so that grouping a
+ * million rows by it is cheap. */
+static sqlite3_int64
+row_hash(struct ingest *in)
 {
 	struct sha256_ctx ctx;
 	uint8_t digest[SHA256_DIGEST_SIZE];
+	uint64_t h = 0;
 	size_t f;
 
 	sha256_init(&ctx);
@@ -539,11 +543,9 @@ row_hash(struct ingest *in, char hex[33])
 		sha256_update(&ctx, strlen(v) + 1, (const uint8_t *)v);
 	}
 	sha256_digest(&ctx, sizeof(digest), digest);
-	for (f = 0; f < 16; f++) {
-		hex[2 * f] = "0123456789abcdef"[digest[f] >> 4];
-		hex[2 * f + 1] = "0123456789abcdef"[digest[f] & 15];
-	}
-	hex[32] = '\0';
+	for (f = 0; f < 8; f++)
+		h = h << 8 | digest[f];
+	return (sqlite3_int64)h;
 }
 
 /* ---- the three kinds ---------------------------------------------------- */
@@ -563,7 +565,7 @@ platform_row(struct ingest *in, struct row_ctx *rc)
 	sqlite3_stmt *st = in->ins_platform;
 	struct id_norm id;
 	char *name = text_name(fv(in, "head_name"));
-	char record_id[PATH_MAX + 32], hash[33];
+	char record_id[PATH_MAX + 32];
 	char d_app[11], d_start[11], d_done[11], d_acc[11];
 	const char *means, *cat;
 	int rcode = 0;
@@ -623,8 +625,7 @@ platform_row(struct ingest *in, struct row_ctx *rc)
 	bind_count(in, rc, st, 34, "photos_completion");
 	bind_flag(in, rc, st, 35, "toilet");
 	bind_year(in, rc, st, 36);
-	row_hash(in, hash);
-	sqlite3_bind_text(st, 37, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 37, row_hash(in));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rcode = -1;
 	else
@@ -645,7 +646,6 @@ roster_household(struct ingest *in, struct row_ctx *rc, const char *name_field,
 	sqlite3_stmt *st = in->ins_roster;
 	struct id_norm id;
 	char *name = text_name(fv(in, name_field));
-	char hash[33];
 	int rcode = 0;
 
 	if (name == NULL)
@@ -677,8 +677,7 @@ roster_household(struct ingest *in, struct row_ctx *rc, const char *name_field,
 	bind_size(in, rc, st, 16);
 	bind_str(st, 17, norm_enum(in, rc, "poverty_attr"));
 	bind_str(st, 18, norm_enum(in, rc, "poverty_status"));
-	row_hash(in, hash);
-	sqlite3_bind_text(st, 19, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 19, row_hash(in));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rcode = -1;
 	else
@@ -696,7 +695,6 @@ member_row(struct ingest *in, struct row_ctx *rc, bool person_roster)
 	struct id_norm id;
 	char *name = text_name(fv(in, "name"));
 	const char *relation;
-	char hash[33];
 	int rcode = 0;
 
 	if (name == NULL)
@@ -732,8 +730,7 @@ member_row(struct ingest *in, struct row_ctx *rc, bool person_roster)
 	sqlite3_bind_text(st, 8, id_state_name(id.state), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 9, id.known);
 	bind_str(st, 10, relation);
-	row_hash(in, hash);
-	sqlite3_bind_text(st, 11, hash, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 11, row_hash(in));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rcode = -1;
 	else
@@ -953,6 +950,7 @@ ingest_file(struct ingest *in, const char *path)
 		goto out;
 	}
 	person = strcmp(in->hk->name, "roster.person") == 0;
+	in->person_files += person;
 	if (realpath(path, real) == NULL)
 		snprintf(real, sizeof(real), "%s", path);
 	if ((s = stats_add(in, in->file_name)) == NULL ||
@@ -994,99 +992,142 @@ out:
 /*
  * D09: mark every copy but the first of an exact duplicate row and give it
  * a finding. Recomputed for the whole source each time, so re-ingesting a
- * file never leaves stale marks.
+ * file never leaves stale marks; only the tables this ingest touched.
  */
-static const char *const dup_sql[] = {
-	"DELETE FROM findings WHERE stage = 'ingest' AND code = 'D09' AND "
-	"file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
+/* When a statement of ingest_finish() applies. */
+enum after {
+	AFTER_ANY,	/* every ingest */
+	AFTER_PLATFORM, /* a platform ingest */
+	AFTER_ROSTER,	/* a roster ingest */
+	AFTER_PEOPLE,	/* a members ingest, or a roster with person rows */
+	AFTER_PERSON,	/* a roster ingest with person-level files */
+};
 
-	/* platform */
-	"UPDATE platform_records SET duplicate_of = NULL "
-	"WHERE duplicate_of IS NOT NULL",
-	"WITH firsts AS (SELECT row_hash, min(record_key) AS first "
-	"FROM platform_records GROUP BY row_hash HAVING count(*) > 1) "
-	"UPDATE platform_records SET duplicate_of = firsts.first FROM firsts "
-	"WHERE platform_records.row_hash = firsts.row_hash "
-	"AND platform_records.record_key <> firsts.first",
-	"INSERT INTO findings (stage, file_id, code, severity, county_code, "
-	"township_code, village_code, record_id, head_id, head_name, detail, "
-	"source, record_key) "
-	"SELECT 'ingest', p.file_id, 'D09', 'low', p.county_code, "
-	"p.township_code, p.village_code, p.record_id, p.head_id, "
-	"p.head_name, '与' || f0.name || '第' || o.line || '行完全重复', "
-	"f.name || ':' || p.line, p.record_key "
-	"FROM platform_records p JOIN input_files f USING (file_id) "
-	"JOIN platform_records o ON o.record_key = p.duplicate_of "
-	"JOIN input_files f0 ON f0.file_id = o.file_id "
-	"WHERE p.duplicate_of IS NOT NULL AND ?1 = 'platform'",
+static const struct {
+	enum after when;
+	const char *sql;
+} finish_sql[] = {
+	{AFTER_ANY,
+	 "DELETE FROM findings WHERE stage = 'ingest' AND code = 'D09' AND "
+	 "file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)"},
 
-	/* roster */
-	"UPDATE roster_households SET duplicate_of = NULL "
-	"WHERE duplicate_of IS NOT NULL",
-	"WITH firsts AS (SELECT row_hash, min(household_key) AS first "
-	"FROM roster_households GROUP BY row_hash HAVING count(*) > 1) "
-	"UPDATE roster_households SET duplicate_of = firsts.first FROM firsts "
-	"WHERE roster_households.row_hash = firsts.row_hash "
-	"AND roster_households.household_key <> firsts.first",
-	"INSERT INTO findings (stage, file_id, code, severity, county_code, "
-	"township_code, village_code, household_id, head_id, head_name, "
-	"detail, source, household_key) "
-	"SELECT 'ingest', r.file_id, 'D09', 'low', r.county_code, "
-	"r.township_code, r.village_code, r.household_id, r.head_id, "
-	"r.head_name, '与' || f0.name || '第' || o.line || '行完全重复', "
-	"f.name || ':' || r.line, r.household_key "
-	"FROM roster_households r JOIN input_files f USING (file_id) "
-	"JOIN roster_households o ON o.household_key = r.duplicate_of "
-	"JOIN input_files f0 ON f0.file_id = o.file_id "
-	"WHERE r.duplicate_of IS NOT NULL AND ?1 = 'roster'",
+	{AFTER_PLATFORM,
+	 "UPDATE platform_records SET duplicate_of = NULL "
+	 "WHERE duplicate_of IS NOT NULL"},
+	{AFTER_PLATFORM,
+	 "WITH firsts AS (SELECT row_hash, min(record_key) AS first "
+	 "FROM platform_records GROUP BY row_hash HAVING count(*) > 1) "
+	 "UPDATE platform_records SET duplicate_of = firsts.first FROM firsts "
+	 "WHERE platform_records.row_hash = firsts.row_hash "
+	 "AND platform_records.record_key <> firsts.first"},
+	{AFTER_PLATFORM,
+	 "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+	 "township_code, village_code, record_id, head_id, head_name, detail, "
+	 "source, record_key) "
+	 "SELECT 'ingest', p.file_id, 'D09', 'low', p.county_code, "
+	 "p.township_code, p.village_code, p.record_id, p.head_id, "
+	 "p.head_name, '与' || f0.name || '第' || o.line || '行完全重复', "
+	 "f.name || ':' || p.line, p.record_key "
+	 "FROM platform_records p JOIN input_files f USING (file_id) "
+	 "JOIN platform_records o ON o.record_key = p.duplicate_of "
+	 "JOIN input_files f0 ON f0.file_id = o.file_id "
+	 "WHERE p.duplicate_of IS NOT NULL"},
+
+	{AFTER_ROSTER,
+	 "UPDATE roster_households SET duplicate_of = NULL "
+	 "WHERE duplicate_of IS NOT NULL"},
+	{AFTER_ROSTER,
+	 "WITH firsts AS (SELECT row_hash, min(household_key) AS first "
+	 "FROM roster_households GROUP BY row_hash HAVING count(*) > 1) "
+	 "UPDATE roster_households SET duplicate_of = firsts.first FROM firsts "
+	 "WHERE roster_households.row_hash = firsts.row_hash "
+	 "AND roster_households.household_key <> firsts.first"},
+	{AFTER_ROSTER,
+	 "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+	 "township_code, village_code, household_id, head_id, head_name, "
+	 "detail, source, household_key) "
+	 "SELECT 'ingest', r.file_id, 'D09', 'low', r.county_code, "
+	 "r.township_code, r.village_code, r.household_id, r.head_id, "
+	 "r.head_name, '与' || f0.name || '第' || o.line || '行完全重复', "
+	 "f.name || ':' || r.line, r.household_key "
+	 "FROM roster_households r JOIN input_files f USING (file_id) "
+	 "JOIN roster_households o ON o.household_key = r.duplicate_of "
+	 "JOIN input_files f0 ON f0.file_id = o.file_id "
+	 "WHERE r.duplicate_of IS NOT NULL"},
 
 	/* members (and person-level roster rows) */
-	"UPDATE members SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL",
-	"WITH firsts AS (SELECT row_hash, min(member_key) AS first "
-	"FROM members GROUP BY row_hash HAVING count(*) > 1) "
-	"UPDATE members SET duplicate_of = firsts.first FROM firsts "
-	"WHERE members.row_hash = firsts.row_hash "
-	"AND members.member_key <> firsts.first",
+	{AFTER_PEOPLE,
+	 "UPDATE members SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL"},
+	{AFTER_PEOPLE,
+	 "WITH firsts AS (SELECT row_hash, min(member_key) AS first "
+	 "FROM members GROUP BY row_hash HAVING count(*) > 1) "
+	 "UPDATE members SET duplicate_of = firsts.first FROM firsts "
+	 "WHERE members.row_hash = firsts.row_hash "
+	 "AND members.member_key <> firsts.first"},
 	/* A duplicated 户主 row already has its D09 on the household. */
-	"INSERT INTO findings (stage, file_id, code, severity, household_id, "
-	"head_id, head_name, detail, source, member_key) "
-	"SELECT 'ingest', m.file_id, 'D09', 'low', m.household_id, m.id, "
-	"m.name, '与' || f0.name || '第' || o.line || '行完全重复', "
-	"f.name || ':' || m.line, m.member_key "
-	"FROM members m JOIN input_files f USING (file_id) "
-	"JOIN members o ON o.member_key = m.duplicate_of "
-	"JOIN input_files f0 ON f0.file_id = o.file_id "
-	"WHERE m.duplicate_of IS NOT NULL AND f.kind = ?1 "
-	"AND (f.kind = 'members' OR m.relation IS NOT '户主')",
+	{AFTER_PEOPLE,
+	 "INSERT INTO findings (stage, file_id, code, severity, household_id, "
+	 "head_id, head_name, detail, source, member_key) "
+	 "SELECT 'ingest', m.file_id, 'D09', 'low', m.household_id, m.id, "
+	 "m.name, '与' || f0.name || '第' || o.line || '行完全重复', "
+	 "f.name || ':' || m.line, m.member_key "
+	 "FROM members m JOIN input_files f USING (file_id) "
+	 "JOIN members o ON o.member_key = m.duplicate_of "
+	 "JOIN input_files f0 ON f0.file_id = o.file_id "
+	 "WHERE m.duplicate_of IS NOT NULL AND f.kind = ?1 "
+	 "AND (f.kind = 'members' OR m.relation IS NOT '户主')"},
 
 	/* A person's finding belongs to its household: give it the
 	 * household's place and head, as SPEC 5 asks. */
-	"UPDATE findings SET county_code = r.county_code, township_code = "
-	"r.township_code, village_code = r.village_code, head_id = r.head_id, "
-	"head_name = r.head_name FROM roster_households r "
-	"WHERE findings.stage = 'ingest' AND findings.member_key IS NOT NULL "
-	"AND r.household_id = findings.household_id AND r.duplicate_of IS NULL "
-	"AND ?1 IN ('roster', 'members')",
+	{AFTER_PEOPLE,
+	 "UPDATE findings SET county_code = r.county_code, township_code = "
+	 "r.township_code, village_code = r.village_code, head_id = r.head_id, "
+	 "head_name = r.head_name FROM roster_households r "
+	 "WHERE findings.stage = 'ingest' AND findings.member_key IS NOT NULL "
+	 "AND r.household_id = findings.household_id AND r.duplicate_of IS NULL"},
 
 	/* Person-level rosters without a 家庭人口 column: count the people. */
-	"UPDATE roster_households SET household_size = (SELECT count(*) "
-	"FROM members m WHERE m.household_id = roster_households.household_id "
-	"AND m.duplicate_of IS NULL AND m.file_id IN (SELECT file_id FROM "
-	"input_files WHERE kind = 'roster')) WHERE household_size IS NULL AND "
-	"file_id IN (SELECT file_id FROM input_files WHERE layout = 'person') "
-	"AND ?1 = 'roster'",
+	{AFTER_PERSON,
+	 "UPDATE roster_households SET household_size = (SELECT count(*) "
+	 "FROM members m WHERE m.household_id = roster_households.household_id "
+	 "AND m.duplicate_of IS NULL AND m.file_id IN (SELECT file_id FROM "
+	 "input_files WHERE kind = 'roster')) WHERE household_size IS NULL AND "
+	 "file_id IN (SELECT file_id FROM input_files WHERE layout = 'person')"},
 };
+
+static bool
+finish_applies(const struct ingest *in, enum after when)
+{
+	bool platform = strcmp(in->kind, "platform") == 0;
+	bool roster = strcmp(in->kind, "roster") == 0;
+
+	switch (when) {
+	case AFTER_ANY:
+		return true;
+	case AFTER_PLATFORM:
+		return platform;
+	case AFTER_ROSTER:
+		return roster;
+	case AFTER_PEOPLE:
+		return !platform && (!roster || in->person_files > 0);
+	case AFTER_PERSON:
+		return roster && in->person_files > 0;
+	}
+	return false;
+}
 
 int
 ingest_finish(struct ingest *in)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(dup_sql) / sizeof(dup_sql[0]); i++) {
-		sqlite3_stmt *st = db_prepare(in->db, dup_sql[i]);
+	for (i = 0; i < sizeof(finish_sql) / sizeof(finish_sql[0]); i++) {
+		sqlite3_stmt *st;
 		int ok;
 
-		if (st == NULL)
+		if (!finish_applies(in, finish_sql[i].when))
+			continue;
+		if ((st = db_prepare(in->db, finish_sql[i].sql)) == NULL)
 			return ANJU_EXIT_SOFTWARE;
 		if (sqlite3_bind_parameter_count(st) >= 1)
 			sqlite3_bind_text(st, 1, in->kind, -1, SQLITE_STATIC);

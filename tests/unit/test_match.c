@@ -114,7 +114,7 @@ add_hh(sqlite3 *db, const char *hid, const char *village, const char *name,
 	        " head_id_raw, head_id_state, head_id_known,"
 	        " household_size, row_hash) VALUES (2, ?1, ?2, '阜蒙县',"
 	        " '佛寺镇', '前进村', ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10,"
-	        " ?2)");
+	        " random())");
 	sqlite3_int64 key;
 
 	assert_non_null(st);
@@ -145,7 +145,7 @@ add_rec(sqlite3 *db, const char *rid, const char *village, const char *name,
 	        " head_id_state, head_id_known, household_size,"
 	        " household_type, subsidy_yuan, row_hash) VALUES (1, ?1,"
 	        " ?2, '阜蒙县', '佛寺镇', '红旗村', ?3, ?4, ?5, ?6, ?7, ?7,"
-	        " ?8, ?9, ?10, ?11, ?12, ?2)");
+	        " ?8, ?9, ?10, ?11, ?12, random())");
 
 	assert_non_null(st);
 	sqlite3_bind_int(st, 1, next_line++);
@@ -172,7 +172,7 @@ add_member(sqlite3 *db, const char *hid, const char *name, const char *id,
 	sqlite3_stmt *st = db_prepare(
 	    db, "INSERT INTO members (file_id, line, household_id, name,"
 	        " id, id_state, id_known, relation, row_hash) VALUES (3,"
-	        " ?1, ?2, ?3, ?4, 'valid', 18, ?5, ?4)");
+	        " ?1, ?2, ?3, ?4, 'valid', 18, ?5, random())");
 
 	assert_non_null(st);
 	sqlite3_bind_int(st, 1, next_line++);

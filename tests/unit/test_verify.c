@@ -75,7 +75,7 @@ add_hh(sqlite3 *db, const char *hid, const char *village, int size)
 	        " head_name, head_id, head_id_state, head_id_known,"
 	        " household_size, row_hash) VALUES (2, ?1, ?2,"
 	        " substr(?3, 1, 6), substr(?3, 1, 9), ?3, '王小明',"
-	        " '210921196508120013', 'valid', 18, ?4, ?2)");
+	        " '210921196508120013', 'valid', 18, ?4, random())");
 
 	assert_non_null(st);
 	sqlite3_bind_int(st, 1, next_line++);
@@ -96,7 +96,7 @@ add_rec(sqlite3 *db, sqlite3_int64 hkey, const char *rid)
 	    db, "INSERT INTO platform_records (file_id, line, record_id,"
 	        " head_name, head_id, head_id_state, head_id_known,"
 	        " household_type, row_hash) VALUES (1, ?1, ?2, '王小明',"
-	        " '210921196508120013', 'valid', 18, '建档立卡贫困户', ?2)");
+	        " '210921196508120013', 'valid', 18, '建档立卡贫困户', random())");
 	sqlite3_int64 rkey;
 
 	assert_non_null(st);
