@@ -44,6 +44,8 @@ SHARE     = $(BUILD)/share/anju
 
 .PHONY: all install deps test-deps sample test check unit units e2e bench format lint clean
 .SUFFIXES:
+# Keep the object files make would treat as intermediate.
+.SECONDARY:
 
 RUNBIN    = $(if $(wildcard pipeline/main.c),$(BUILD)/bin/anju-run)
 
