@@ -153,6 +153,31 @@ db_prepare(sqlite3 *db, const char *sql)
 	return st;
 }
 
+sqlite3_stmt *
+db_prepare_rows(sqlite3 *db, const char *head, const char *tuple, int rows)
+{
+	size_t hlen = strlen(head), tlen = strlen(tuple), len = hlen;
+	char *sql = malloc(hlen + (size_t)rows * (tlen + 1) + 1);
+	sqlite3_stmt *st;
+	int i;
+
+	if (sql == NULL) {
+		anju_msg(NULL, 0, "out of memory");
+		return NULL;
+	}
+	memcpy(sql, head, hlen);
+	for (i = 0; i < rows; i++) {
+		if (i > 0)
+			sql[len++] = ',';
+		memcpy(sql + len, tuple, tlen);
+		len += tlen;
+	}
+	sql[len] = '\0';
+	st = db_prepare(db, sql);
+	free(sql);
+	return st;
+}
+
 int
 db_bind_text(sqlite3_stmt *st, int index, const char *s, int empty_as_null)
 {

@@ -36,6 +36,15 @@ int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 
 /*
+ * Prepare "HEAD TUPLE, TUPLE, ..." with ROWS copies of TUPLE, e.g. HEAD
+ * "INSERT INTO t (a, b) VALUES " and TUPLE "(?, ?)": one statement writes
+ * ROWS rows, which saves the per-statement cost of big batch writes.
+ * Returns the statement (caller finalizes) or NULL after a message.
+ */
+sqlite3_stmt *db_prepare_rows(sqlite3 *db, const char *head, const char *tuple,
+			      int rows);
+
+/*
  * Bind TEXT at 1-based INDEX: NULL or "" binds SQL NULL when
  * EMPTY_AS_NULL is nonzero. SQLITE_TRANSIENT, so the caller keeps its
  * buffer. Returns the sqlite3_bind_* result.

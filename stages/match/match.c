@@ -964,28 +964,10 @@ evidence(const struct party *h, const struct party *r, char *buf)
 static sqlite3_stmt *
 prepare_match_insert(sqlite3 *db, int rows)
 {
-	static const char head[] = "INSERT INTO matches (household_key,"
-	                           " record_key, method, evidence,"
-	                           " corrected_id) VALUES ";
-	static const char tuple[] = "(?, ?, ?, ?, ?)";
-	char *sql = malloc(sizeof(head) + (size_t)rows * sizeof(tuple));
-	sqlite3_stmt *st;
-	size_t len = sizeof(head) - 1;
-	int i;
-
-	if (sql == NULL)
-		return NULL;
-	memcpy(sql, head, len);
-	for (i = 0; i < rows; i++) {
-		if (i > 0)
-			sql[len++] = ',';
-		memcpy(sql + len, tuple, sizeof(tuple) - 1);
-		len += sizeof(tuple) - 1;
-	}
-	sql[len] = '\0';
-	st = db_prepare(db, sql);
-	free(sql);
-	return st;
+	return db_prepare_rows(db,
+	                       "INSERT INTO matches (household_key, record_key,"
+	                       " method, evidence, corrected_id) VALUES ",
+	                       "(?, ?, ?, ?, ?)", rows);
 }
 
 /* Write the buffered match pairs. */
