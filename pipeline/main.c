@@ -5,6 +5,7 @@
 #include "run.h"
 
 #include "anju.h"
+#include "dates.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -130,7 +131,7 @@ check_options(const struct run_options *o)
 		         "(or --inbox DIR --runs DIR)");
 		return -1;
 	}
-	if (o->as_of != NULL && !run_date_ok(o->as_of)) {
+	if (o->as_of != NULL && !date_is_iso(o->as_of)) {
 		anju_msg(NULL, 0, "--as-of %s: not a date (YYYY-MM-DD)",
 		         o->as_of);
 		return -1;

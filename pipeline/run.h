@@ -51,10 +51,6 @@ int run_explicit(const struct run_options *opt);
  */
 int run_nightly(const struct run_options *opt);
 
-/*
- * True when ISO is a real date written YYYY-MM-DD.
- */
-bool run_date_ok(const char *iso);
 
 /* --- run folders (rundir.c) ------------------------------------------ */
 

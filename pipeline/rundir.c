@@ -7,6 +7,7 @@
 #include "run.h"
 
 #include "anju.h"
+#include "dates.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,29 +52,6 @@ run_list_free(struct run_list *l)
 	l->n = l->cap = 0;
 }
 
-bool
-run_date_ok(const char *iso)
-{
-	struct tm tm = {0};
-	int y, m, d, used = 0;
-
-	if (iso == NULL || strlen(iso) != 10 || iso[4] != '-' || iso[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (iso[i] < '0' || iso[i] > '9'))
-			return false;
-	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10)
-		return false;
-	/* timegm() normalises 2020-02-30 to March; a real date survives. */
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;
-	if (y < 1000 || timegm(&tm) == (time_t)-1)
-		return false;
-	return tm.tm_year == y - 1900 && tm.tm_mon == m - 1 && tm.tm_mday == d;
-}
-
 /*
  * Dated run names: the date, then an optional -N. Compiled once; the
  * code stays reachable for the life of the process.
@@ -108,7 +86,7 @@ run_dir_is_dated(const char *name, unsigned *seq)
 		goto out;
 	memcpy(date, name, 10);
 	date[10] = '\0';
-	if (!run_date_ok(date))
+	if (!date_is_iso(date))
 		goto out;
 	if (name[10] == '\0') {
 		ok = true;

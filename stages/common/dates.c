@@ -250,3 +250,19 @@ done:
 	free(c);
 	return res;
 }
+
+bool
+date_is_iso(const char *s)
+{
+	int y, m, d, n = 0;
+	size_t i;
+
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+		return false;
+	return date_valid(y, m, d);
+}

@@ -20,6 +20,12 @@ enum date_result { DATE_EMPTY, DATE_OK, DATE_BAD };
  */
 enum date_result date_parse(const char *s, char iso[11]);
 
+/*
+ * True when S is exactly "YYYY-MM-DD" and a real date: the form every
+ * --as-of option takes.
+ */
+bool date_is_iso(const char *s);
+
 /* True when Y-M-D is a real Gregorian date (year 1000..9999). */
 bool date_valid(int y, int m, int d);
 

@@ -15,15 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* --as-of takes exactly YYYY-MM-DD, a real date. */
-static int
-is_iso_date(const char *s)
-{
-	char iso[11];
-
-	return date_parse(s, iso) == DATE_OK && strcmp(iso, s) == 0;
-}
-
 static void
 usage(FILE *f)
 {
@@ -147,7 +138,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return ANJU_EXIT_USAGE;
 	}
-	if (opts.as_of != NULL && !is_iso_date(opts.as_of)) {
+	if (opts.as_of != NULL && !date_is_iso(opts.as_of)) {
 		anju_msg(NULL, 0, "--as-of %s: expected YYYY-MM-DD", opts.as_of);
 		return ANJU_EXIT_USAGE;
 	}

@@ -21,18 +21,6 @@ usage(FILE *f)
 	      f);
 }
 
-/* True for a real date written exactly YYYY-MM-DD. */
-static int
-iso_date_ok(const char *s)
-{
-	int y, m, d, n = 0;
-
-	if (strlen(s) != 10 ||
-	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-		return 0;
-	return date_valid(y, m, d);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -74,7 +62,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return ANJU_EXIT_USAGE;
 	}
-	if (as_of != NULL && !iso_date_ok(as_of)) {
+	if (as_of != NULL && !date_is_iso(as_of)) {
 		anju_msg(NULL, 0, "--as-of %s: not a date YYYY-MM-DD", as_of);
 		return ANJU_EXIT_USAGE;
 	}

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "dates.h"
+
 #include <jansson.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -30,21 +32,21 @@ static void
 test_date_ok(void **state)
 {
 	(void)state;
-	assert_true(run_date_ok("2020-11-01"));
-	assert_true(run_date_ok("2020-02-29")); /* leap year */
-	assert_true(run_date_ok("2000-02-29"));
-	assert_false(run_date_ok("1900-02-29"));
-	assert_false(run_date_ok("2021-02-29"));
-	assert_false(run_date_ok("2020-02-30"));
-	assert_false(run_date_ok("2020-13-01"));
-	assert_false(run_date_ok("2020-00-10"));
-	assert_false(run_date_ok("2020-1-01"));
-	assert_false(run_date_ok("2020/11/01"));
-	assert_false(run_date_ok("2020-11-01x"));
-	assert_false(run_date_ok("20201101"));
-	assert_false(run_date_ok(""));
-	assert_false(run_date_ok(NULL));
-	assert_false(run_date_ok("+020-11-01"));
+	assert_true(date_is_iso("2020-11-01"));
+	assert_true(date_is_iso("2020-02-29")); /* leap year */
+	assert_true(date_is_iso("2000-02-29"));
+	assert_false(date_is_iso("1900-02-29"));
+	assert_false(date_is_iso("2021-02-29"));
+	assert_false(date_is_iso("2020-02-30"));
+	assert_false(date_is_iso("2020-13-01"));
+	assert_false(date_is_iso("2020-00-10"));
+	assert_false(date_is_iso("2020-1-01"));
+	assert_false(date_is_iso("2020/11/01"));
+	assert_false(date_is_iso("2020-11-01x"));
+	assert_false(date_is_iso("20201101"));
+	assert_false(date_is_iso(""));
+	assert_false(date_is_iso(NULL));
+	assert_false(date_is_iso("+020-11-01"));
 }
 
 static void
