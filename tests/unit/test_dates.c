@@ -129,6 +129,23 @@ test_days(void **state)
 	assert_true(date_days(iso) > date_days("2024-01-01"));
 }
 
+/* --as-of takes exactly YYYY-MM-DD and a real date, nothing looser. */
+static void
+test_is_iso(void **state)
+{
+	(void)state;
+	assert_true(date_is_iso("2020-12-31"));
+	assert_true(date_is_iso("2020-02-29"));
+	assert_false(date_is_iso("2021-02-29"));
+	assert_false(date_is_iso("2020/12/31"));
+	assert_false(date_is_iso("2020-1-31"));
+	assert_false(date_is_iso("2020-12-31 "));
+	assert_false(date_is_iso("20201231"));
+	assert_false(date_is_iso("+020-12-31"));
+	assert_false(date_is_iso(""));
+	assert_false(date_is_iso(NULL));
+}
+
 int
 main(void)
 {
@@ -139,6 +156,7 @@ main(void)
 	    cmocka_unit_test(test_feb29),
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_days),
+	    cmocka_unit_test(test_is_iso),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
