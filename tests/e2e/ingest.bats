@@ -216,3 +216,38 @@ P002|孙七|21092119491001008X|1|210921103204" \
 	run "$ANJU_BIN/anju-ingest" --db "$TMP" --kind members "$TESTDATA/ingest/members.csv"
 	[ "$status" -eq 73 ]
 }
+
+@test "a device is refused with 65 without being read" {
+	ingest --kind roster /dev/null
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"anju-ingest: /dev/null: "* ]]
+	run timeout 10 "$ANJU_BIN/anju-ingest" --db "$WS" --kind roster /dev/zero
+	[ "$status" -eq 65 ]
+}
+
+@test "--divisions replaces the shipped table; a missing one is 66" {
+	{ echo "code,name"
+	  echo "210921,阜新蒙古族自治县"
+	  echo "210921103,佛寺镇"
+	  echo "210921103999,新名村委会"; } > "$TMP/div.csv"
+	printf '户编号,县,乡镇,村,户主姓名,户主证件号码\nH1,阜蒙县,佛寺镇,新名村,王五,210921195511200032\nH2,阜蒙县,佛寺镇,佛寺村,张三,21092119650812001X\n' > "$TMP/r.csv"
+	ingest --kind roster --divisions "$TMP/div.csv" "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	# Only the given table counts: 佛寺村 is not in it.
+	assert_eq "H1|210921103999
+H2|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households ORDER BY household_id")"
+	assert_eq "D05|H2" "$(q "SELECT code, household_id FROM findings")"
+	rm -f "$WS"
+	ingest --kind roster --divisions "$TMP/none.csv" "$TMP/r.csv"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"anju-ingest: $TMP/none.csv"* ]]
+}
+
+@test "zero-width, NBSP and full-width spaces, middle dots and full-width IDs" {
+	printf '户编号,户主姓名,户主证件号码,家庭人口\nH1,\342\200\213王\302\240小明\343\200\200,\357\274\222\357\274\221\357\274\220\357\274\231\357\274\222\357\274\221\357\274\221\357\274\231\357\274\225\357\274\225\357\274\221\357\274\221\357\274\222\357\274\220\357\274\220\357\274\220\357\274\223\357\274\222,\357\274\223\nH2,\"\350\211\276\345\260\224\302\267\344\271\260\342\200\242\346\217\220\",\t210921197003040027,2\n' > "$TMP/zw.csv"
+	ingest --kind roster "$TMP/zw.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "H1|王小明|210921195511200032|valid|3
+H2|艾尔·买·提|210921197003040027|valid|2" \
+		"$(q "SELECT household_id, head_name, head_id, head_id_state, household_size FROM roster_households ORDER BY household_id")"
+}
