@@ -127,12 +127,16 @@ report_rate(long verified, long households, char *buf, size_t buflen)
 	return buf;
 }
 
-/* Compiled once: ID-like runs, not glued to other digits or letters. */
+/* Compiled once: ID-like runs, not glued to other digits or letters;
+ * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
+static pcre2_match_data *id_match;
 
 static void
 id_pattern_free(void)
 {
+	pcre2_match_data_free(id_match);
+	id_match = NULL;
 	pcre2_code_free(id_pattern);
 	id_pattern = NULL;
 }
@@ -148,20 +152,23 @@ id_pattern_get(void)
 		    (PCRE2_SPTR) "(?<![0-9A-Za-z])[0-9]{14,17}[0-9Xx]"
 		                 "(?![0-9A-Za-z])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
-	return id_pattern;
+	if (id_pattern != NULL && id_match == NULL)
+		id_match =
+		    pcre2_match_data_create_from_pattern(id_pattern, NULL);
+	return id_match != NULL ? id_pattern : NULL;
 }
 
 char *
 report_mask_ids(const char *text)
 {
 	pcre2_code *re = id_pattern_get();
-	pcre2_match_data *md = NULL;
+	pcre2_match_data *md;
 	size_t len = strlen(text), pos = 0, o = 0;
 	char *out = malloc(len + 1);
 
-	if (re == NULL || out == NULL ||
-	    (md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
+	if (re == NULL || out == NULL)
 		goto fail;
+	md = id_match; /* made by id_pattern_get() with RE */
 	/* Masking keeps the length, so OUT never grows. */
 	while (pcre2_match(re, (PCRE2_SPTR)text, len, pos, 0, md, NULL) > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -176,10 +183,8 @@ report_mask_ids(const char *text)
 		pos = ov[1];
 	}
 	memcpy(out + o, text + pos, len - pos + 1);
-	pcre2_match_data_free(md);
 	return out;
 fail:
-	pcre2_match_data_free(md);
 	free(out);
 	return NULL;
 }
@@ -200,87 +205,151 @@ numeric_looking(const char *s)
 	return true;
 }
 
-/* "\t" + S: the leading TAB keeps the cell text in spreadsheets. */
-static char *
-as_text(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = malloc(n + 2);
+/* A growing run of NUL-terminated strings: the cells of one row, kept
+ * from row to row so a pack is written without an allocation a cell. */
+struct strbuf {
+	char *s;
+	size_t len, cap;
+	bool failed; /* out of memory: the contents are incomplete */
+};
 
-	if (out == NULL)
-		return NULL;
-	out[0] = '\t';
-	memcpy(out + 1, s, n + 1);
-	return out;
+/* Append the N bytes at S. */
+static void
+strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if ((p = realloc(b->s, cap)) == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
 }
 
-/* S neutralised when it could start a formula; always a new string. */
-static char *
-neutral(const char *s)
+/* Append S and its terminating NUL: one finished cell. */
+static void
+strbuf_cell(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, s, strlen(s) + 1);
+}
+
+/* Append S as a finished cell, neutralised when it could start a
+ * formula (csvout's rule, so the cell reads as in the other files). */
+static void
+strbuf_neutral(struct strbuf *b, const char *s)
 {
 	char *safe = csvout_neutralise(s);
 
-	return safe != NULL ? safe : strdup(s);
+	strbuf_cell(b, safe != NULL ? safe : s);
+	free(safe);
+}
+
+/*
+ * The masked form of V for a cell of KIND, or NULL when KIND is not
+ * masked (or MASK is off). Short IDs go into SMALL (SMALLLEN bytes); a
+ * result that is not SMALL is malloc'd and the caller frees it. *FAILED
+ * is set on ENOMEM or a pattern failure.
+ */
+static char *
+cell_masked(enum report_cell kind, const char *v, bool mask, char *small,
+            size_t smalllen, bool *failed)
+{
+	char *out = NULL;
+	size_t n;
+
+	if (!mask)
+		return NULL;
+	if (kind == REPORT_ID && *v != '\0') {
+		n = strlen(v);
+		out = n < smalllen ? small : malloc(n + 1);
+		if (out != NULL)
+			id_mask(v, out);
+	} else if (kind == REPORT_DETAIL) {
+		out = report_mask_ids(v);
+	} else {
+		return NULL;
+	}
+	if (out == NULL)
+		*failed = true;
+	return out;
+}
+
+/*
+ * Append the CSV cell for V of KIND whose masked form is MASKED (NULL:
+ * not masked): formula-neutralised, and all-digit identifiers after a
+ * TAB so spreadsheets keep them as text (report.h).
+ */
+static void
+cell_csv(struct strbuf *b, enum report_cell kind, const char *v,
+         const char *masked)
+{
+	switch (kind) {
+	case REPORT_ID:
+		if (*v == '\0') {
+			strbuf_cell(b, "");
+			return;
+		}
+		if (masked != NULL) {
+			strbuf_neutral(b, masked);
+			return;
+		}
+		/* FALLTHROUGH */
+	case REPORT_CODE:
+		if (numeric_looking(v)) {
+			strbuf_add(b, "\t", 1);
+			strbuf_cell(b, v);
+		} else {
+			strbuf_neutral(b, v);
+		}
+		return;
+	case REPORT_DETAIL:
+		strbuf_neutral(b, masked != NULL ? masked : v);
+		return;
+	case REPORT_TEXT:
+	default:
+		strbuf_neutral(b, v);
+		return;
+	}
 }
 
 char *
 report_cell(enum report_cell kind, const char *value, bool mask)
 {
 	const char *v = value != NULL ? value : "";
-	char *tmp, *out;
+	struct strbuf b = {0};
+	bool failed = false;
+	char small[64], *masked;
 
-	switch (kind) {
-	case REPORT_ID:
-		if (*v == '\0')
-			return strdup("");
-		if (mask) {
-			if ((tmp = strdup(v)) == NULL)
-				return NULL;
-			id_mask(v, tmp);
-			out = neutral(tmp);
-			free(tmp);
-			return out;
-		}
-		/* FALLTHROUGH */
-	case REPORT_CODE:
-		return numeric_looking(v) ? as_text(v) : neutral(v);
-	case REPORT_DETAIL:
-		if (!mask)
-			return neutral(v);
-		if ((tmp = report_mask_ids(v)) == NULL)
-			return NULL;
-		out = neutral(tmp);
-		free(tmp);
-		return out;
-	case REPORT_TEXT:
-	default:
-		return neutral(v);
+	masked = cell_masked(kind, v, mask, small, sizeof(small), &failed);
+	if (!failed)
+		cell_csv(&b, kind, v, masked);
+	if (masked != small)
+		free(masked);
+	if (failed || b.failed) {
+		free(b.s);
+		return NULL;
 	}
+	return b.s;
 }
 
-/* The value for a workbook cell: masked like the CSV cell, but with no
- * CSV-only marker (', TAB), since a workbook's string cell is text. */
-static char *
-plain_cell(enum report_cell kind, const char *value, bool mask)
-{
-	const char *v = value != NULL ? value : "";
-	char *out;
-
-	if (kind == REPORT_ID && mask && *v != '\0') {
-		if ((out = strdup(v)) != NULL)
-			id_mask(v, out);
-		return out;
-	}
-	if (kind == REPORT_DETAIL && mask)
-		return report_mask_ids(v);
-	return strdup(v);
-}
-
-/* One output row of a pack: CSV cells and workbook cells, owned by the
- * row. */
+/* One output row of a pack: its CSV cells and its workbook cells, which
+ * are masked like the CSV cells but have no CSV-only marker (', TAB),
+ * since a workbook's string cell is text. Both live in BUF, at the
+ * offsets CELL and PLAIN. */
 struct row {
-	char *cell[24];
-	char *plain[24];
+	struct strbuf buf;
+	size_t cell[24];
+	size_t plain[24];
 	size_t n;
 	bool failed;
 };
@@ -288,14 +357,20 @@ struct row {
 static void
 row_add(struct row *r, enum report_cell kind, const char *value, bool mask)
 {
+	const char *v = value != NULL ? value : "";
+	char small[64], *masked;
+
 	if (r->n >= NELEM(r->cell)) {
 		r->failed = true;
 		return;
 	}
-	r->cell[r->n] = report_cell(kind, value, mask);
-	r->plain[r->n] = plain_cell(kind, value, mask);
-	if (r->cell[r->n] == NULL || r->plain[r->n] == NULL)
-		r->failed = true;
+	masked = cell_masked(kind, v, mask, small, sizeof(small), &r->failed);
+	r->cell[r->n] = r->buf.len;
+	cell_csv(&r->buf, kind, v, masked);
+	r->plain[r->n] = r->buf.len;
+	strbuf_cell(&r->buf, masked != NULL ? masked : v);
+	if (masked != small)
+		free(masked);
 	r->n++;
 }
 
@@ -315,22 +390,34 @@ row_add_col(struct row *r, enum report_cell kind, sqlite3_stmt *st, int i,
 	row_add(r, kind, col(st, i), mask);
 }
 
-/* Write R and free its cells. Returns 0 or -1. */
+/* Write R and empty it for the next row. Returns 0 or -1. */
 static int
 row_flush(struct sheet *w, struct row *r)
 {
-	int rc = r->failed ? -1
-	                   : sheet_row(w, (const char *const *)r->cell,
-	                               (const char *const *)r->plain, r->n);
+	const char *cells[NELEM(r->cell)], *plain[NELEM(r->plain)];
 	size_t i;
+	int rc = -1;
 
-	for (i = 0; i < r->n; i++) {
-		free(r->cell[i]);
-		free(r->plain[i]);
+	if (!r->failed && !r->buf.failed) {
+		for (i = 0; i < r->n; i++) {
+			cells[i] = r->buf.s + r->cell[i];
+			plain[i] = r->buf.s + r->plain[i];
+		}
+		rc = sheet_row(w, cells, plain, r->n);
 	}
 	r->n = 0;
-	r->failed = false;
+	r->buf.len = 0;
+	r->failed = r->buf.failed = false;
 	return rc;
+}
+
+/* Free what R holds. */
+static void
+row_free(struct row *r)
+{
+	free(r->buf.s);
+	r->buf.s = NULL;
+	r->buf.len = r->buf.cap = 0;
 }
 
 /* Write a row of constant cells (headers, labels). */
@@ -407,49 +494,58 @@ exec_sql(sqlite3 *db, const char *sql)
 	"CASE WHEN " c " GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]' THEN " c        \
 	" ELSE '' END"
 
+/* Step ST to its end, true when it ended cleanly (errors printed). */
+static bool
+step_done(sqlite3 *db, int step)
+{
+	if (step == SQLITE_DONE)
+		return true;
+	anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(db));
+	return false;
+}
+
 /*
  * Scratch tables, so the big tables are read once whatever the number of
  * counties. rpt_villages: per village, households by status, findings and
- * the names the roster gives (one pass over households and findings
- * together: joining two grouped halves was quadratic in SQLite for a
- * million households). rpt_places: the name of each county, township and
- * village code. rpt_findings: the findings with their identity, indexed
- * by county for the packs.
+ * the names the roster gives. rpt_places: the name of each county,
+ * township and village code. rpt_findings: the findings with their
+ * identity, indexed by county for the packs. rpt_county_names: how often
+ * the roster spells each county's name each way.
+ *
+ * The roster's side of rpt_villages and rpt_county_names is tallied in C
+ * by tally_roster() into rpt_roster and rpt_county_runs, one row per run
+ * of equal keys, and only those runs are grouped here: grouping a million
+ * households in SQL cost more than everything else the report does with
+ * the workspace, and rosters come village by village, so the runs are
+ * few. The result does not depend on the order: runs of a key that comes
+ * back later are summed like any other rows.
  */
 static const char *const prepare_sql[] = {
+    "DROP TABLE IF EXISTS temp.rpt_roster",
+    "DROP TABLE IF EXISTS temp.rpt_county_runs",
     "DROP TABLE IF EXISTS temp.rpt_villages",
     "DROP TABLE IF EXISTS temp.rpt_places",
     "DROP TABLE IF EXISTS temp.rpt_findings",
     "DROP TABLE IF EXISTS temp.rpt_county_names",
-    /* Each side grouped on its own, then the small results merged;
-     * the county code is checked after grouping, as a GLOB per
-     * household cost more than the grouping itself. */
+    "CREATE TEMP TABLE rpt_roster (cc, tc, vc, n, s1, s2, s3, s4, s5, s6, "
+    "s7, cn, tn, vn)",
+    "CREATE TEMP TABLE rpt_county_runs (code, name, n)",
+};
+
+/* After tally_roster(). The county code is checked after grouping, as a
+ * GLOB per household cost more than the grouping itself. */
+static const char *const finish_sql[] = {
     "CREATE TEMP TABLE rpt_villages AS SELECT " COUNTY_SQL(
         "cc") " AS cc, tc, vc, sum(n) AS n, sum(s1) AS s1, sum(s2) AS "
               "s2, sum(s3) AS s3, sum(s4) AS s4, sum(s5) AS s5, sum(s6) "
               "AS s6, sum(s7) AS s7, sum(nf) AS nf, sum(nh) AS nh, "
               "min(cn) AS cn, min(tn) AS tn, min(vn) AS vn FROM ("
-              "SELECT coalesce(r.county_code, '') AS cc, "
-              "coalesce(r.township_code, "
-              "'') AS tc, coalesce(r.village_code, '') AS vc, count(*) AS n, "
-              "coalesce(sum(s.status = '鉴定安全'), 0) AS s1, "
-              "coalesce(sum(s.status = '改造安全'), 0) AS s2, "
-              "coalesce(sum(s.status = '保障安全'), 0) AS s3, "
-              "coalesce(sum(s.status = '改造中'), 0) AS s4, "
-              "coalesce(sum(s.status = '未保障'), 0) AS s5, "
-              "coalesce(sum(s.status = '无记录'), 0) AS s6, "
-              "coalesce(sum(s.status = '待核实'), 0) AS s7, 0 AS nf, 0 AS nh, "
-              "min(nullif(r.county, '')) AS cn, min(nullif(r.township, '')) AS "
-              "tn, "
-              "min(nullif(r.village, '')) AS vn FROM roster_households r LEFT "
-              "JOIN "
-              "household_status s ON s.household_key = r.household_key WHERE "
-              "r.duplicate_of IS NULL GROUP BY 1, 2, 3 UNION ALL SELECT "
+              "SELECT cc, tc, vc, n, s1, s2, s3, s4, s5, s6, s7, 0 AS nf, "
+              "0 AS nh, cn, tn, vn FROM rpt_roster UNION ALL SELECT "
               "coalesce(county_code, ''), coalesce(township_code, ''), "
               "coalesce(village_code, ''), 0, 0, 0, 0, 0, 0, 0, 0, count(*), "
               "coalesce(sum(severity = 'high'), 0), NULL, NULL, NULL FROM "
-              "findings "
-              "GROUP BY 1, 2, 3) GROUP BY 1, 2, 3",
+              "findings GROUP BY 1, 2, 3) GROUP BY 1, 2, 3",
     "CREATE INDEX temp.rpt_villages_cc ON rpt_villages (cc, tc, vc)",
     "CREATE TEMP TABLE rpt_places AS SELECT code, min(name) AS name FROM "
     "(SELECT cc AS code, cn AS name FROM rpt_villages UNION ALL SELECT tc, "
@@ -459,12 +555,236 @@ static const char *const prepare_sql[] = {
     "CREATE TEMP TABLE rpt_findings AS SELECT " DIFF_FINDING_KEY_SQL
     " AS fid, * FROM findings",
     "CREATE INDEX temp.rpt_findings_cc ON rpt_findings (county_code)",
-    /* How often the roster spells each county's name each way. */
-    "CREATE TEMP TABLE rpt_county_names AS SELECT county_code AS code, "
-    "county AS name, count(*) AS n FROM roster_households WHERE "
-    "coalesce(county, '') <> '' AND coalesce(county_code, '') <> '' "
-    "GROUP BY 1, 2",
+    "CREATE TEMP TABLE rpt_county_names AS SELECT code, name, sum(n) AS n "
+    "FROM rpt_county_runs GROUP BY 1, 2",
+    "DROP TABLE temp.rpt_roster",
+    "DROP TABLE temp.rpt_county_runs",
 };
+
+/* Columns of the roster scan. Codes come coalesced to '' as the grouping
+ * wants them; names as stored (NULL stays NULL). */
+enum { T_CC, T_TC, T_VC, T_CN, T_TN, T_VN, T_KEPT, T_STATUS };
+
+static const char tally_scan_sql[] =
+    "SELECT coalesce(r.county_code, ''), coalesce(r.township_code, ''), "
+    "coalesce(r.village_code, ''), r.county, r.township, r.village, "
+    "r.duplicate_of IS NULL, s.status FROM roster_households r LEFT JOIN "
+    "household_status s ON s.household_key = r.household_key";
+
+/* A copy of a column's text; s NULL for SQL NULL. */
+struct text {
+	char *s;
+	size_t len;
+};
+
+static void
+text_clear(struct text *t)
+{
+	free(t->s);
+	t->s = NULL;
+	t->len = 0;
+}
+
+/* Set T to column I of ST. Returns 0 or -1 (ENOMEM, printed). */
+static int
+text_set(struct text *t, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	size_t len = (size_t)sqlite3_column_bytes(st, i);
+
+	text_clear(t);
+	if (v == NULL)
+		return 0;
+	if ((t->s = malloc(len + 1)) == NULL) {
+		anju_msg(NULL, 0, "out of memory");
+		return -1;
+	}
+	memcpy(t->s, v, len + 1);
+	t->len = len;
+	return 0;
+}
+
+/* True when column I of ST holds exactly T (NULL equals NULL). */
+static bool
+text_is(const struct text *t, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	if (v == NULL || t->s == NULL)
+		return v == NULL && t->s == NULL;
+	return (size_t)sqlite3_column_bytes(st, i) == t->len &&
+	       memcmp(v, t->s, t->len) == 0;
+}
+
+/* True when column I of ST is a non-empty text that sorts before T
+ * (SQLite's BINARY order) or T is NULL: min(nullif(x, '')). */
+static bool
+text_better_min(const struct text *t, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+	size_t len = (size_t)sqlite3_column_bytes(st, i);
+	int c;
+
+	if (v == NULL || len == 0)
+		return false;
+	if (t->s == NULL)
+		return true;
+	c = memcmp(v, t->s, len < t->len ? len : t->len);
+	return c < 0 || (c == 0 && len < t->len);
+}
+
+static void
+text_bind(sqlite3_stmt *st, int i, const struct text *t)
+{
+	if (t->s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, t->s, (int)t->len, SQLITE_STATIC);
+}
+
+/* The run of households being summed: one village's, and one spelling
+ * of one county's name. */
+struct tally {
+	sqlite3_stmt *village_ins, *county_ins;
+	struct text code[3]; /* county, township, village code */
+	struct text name[3]; /* their smallest non-empty names */
+	long n, by_status[NELEM(statuses)];
+	bool open;
+	struct text county_code, county_name;
+	long county_n;
+};
+
+/* Write the village run, if any, to rpt_roster. Returns 0 or -1. */
+static int
+tally_village_flush(sqlite3 *db, struct tally *t)
+{
+	sqlite3_stmt *st = t->village_ins;
+	size_t i;
+	int col = 1;
+
+	if (!t->open)
+		return 0;
+	sqlite3_reset(st);
+	for (i = 0; i < 3; i++)
+		text_bind(st, col++, &t->code[i]);
+	sqlite3_bind_int64(st, col++, t->n);
+	for (i = 0; i < NELEM(statuses); i++)
+		sqlite3_bind_int64(st, col++, t->by_status[i]);
+	for (i = 0; i < 3; i++)
+		text_bind(st, col++, &t->name[i]);
+	t->open = false;
+	return step_done(db, sqlite3_step(st)) ? 0 : -1;
+}
+
+/* Write the county-name run, if any, to rpt_county_runs. */
+static int
+tally_county_flush(sqlite3 *db, struct tally *t)
+{
+	sqlite3_stmt *st = t->county_ins;
+
+	if (t->county_n == 0)
+		return 0;
+	sqlite3_reset(st);
+	text_bind(st, 1, &t->county_code);
+	text_bind(st, 2, &t->county_name);
+	sqlite3_bind_int64(st, 3, t->county_n);
+	t->county_n = 0;
+	return step_done(db, sqlite3_step(st)) ? 0 : -1;
+}
+
+/* Count a kept household (not a duplicate row) of ST into its village. */
+static int
+tally_village(sqlite3 *db, struct tally *t, sqlite3_stmt *st)
+{
+	const char *status = (const char *)sqlite3_column_text(st, T_STATUS);
+	size_t i;
+
+	if (!t->open || !text_is(&t->code[0], st, T_CC) ||
+	    !text_is(&t->code[1], st, T_TC) ||
+	    !text_is(&t->code[2], st, T_VC)) {
+		if (tally_village_flush(db, t) != 0)
+			return -1;
+		memset(t->by_status, 0, sizeof(t->by_status));
+		t->n = 0;
+		for (i = 0; i < 3; i++) {
+			text_clear(&t->name[i]);
+			if (text_set(&t->code[i], st, T_CC + (int)i) != 0)
+				return -1;
+		}
+		t->open = true;
+	}
+	t->n++;
+	for (i = 0; status != NULL && i < NELEM(statuses); i++)
+		if (strcmp(status, statuses[i]) == 0) {
+			t->by_status[i]++;
+			break;
+		}
+	for (i = 0; i < 3; i++)
+		if (text_better_min(&t->name[i], st, T_CN + (int)i) &&
+		    text_set(&t->name[i], st, T_CN + (int)i) != 0)
+			return -1;
+	return 0;
+}
+
+/* Count every roster row with a county code and name (duplicates too,
+ * as they are spellings all the same) into its (code, name) run. */
+static int
+tally_county(sqlite3 *db, struct tally *t, sqlite3_stmt *st)
+{
+	const char *name = (const char *)sqlite3_column_text(st, T_CN);
+
+	if (name == NULL || *name == '\0' ||
+	    sqlite3_column_bytes(st, T_CC) == 0)
+		return 0;
+	if (t->county_n == 0 || !text_is(&t->county_code, st, T_CC) ||
+	    !text_is(&t->county_name, st, T_CN)) {
+		if (tally_county_flush(db, t) != 0 ||
+		    text_set(&t->county_code, st, T_CC) != 0 ||
+		    text_set(&t->county_name, st, T_CN) != 0)
+			return -1;
+	}
+	t->county_n++;
+	return 0;
+}
+
+/* Fill rpt_roster and rpt_county_runs in one scan of the roster. Returns
+ * 0 or -1 (printed). */
+static int
+tally_roster(sqlite3 *db)
+{
+	sqlite3_stmt *scan = db_prepare(db, tally_scan_sql);
+	struct tally t = {0};
+	int rc = -1, step = SQLITE_DONE;
+	size_t i;
+
+	t.village_ins = db_prepare(db, "INSERT INTO temp.rpt_roster VALUES "
+	                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	                               "?, ?)");
+	t.county_ins =
+	    db_prepare(db, "INSERT INTO temp.rpt_county_runs VALUES (?, ?, ?)");
+	if (scan == NULL || t.village_ins == NULL || t.county_ins == NULL)
+		goto out;
+	while ((step = sqlite3_step(scan)) == SQLITE_ROW) {
+		if ((sqlite3_column_int(scan, T_KEPT) &&
+		     tally_village(db, &t, scan) != 0) ||
+		    tally_county(db, &t, scan) != 0)
+			goto out;
+	}
+	if (step_done(db, step) && tally_village_flush(db, &t) == 0 &&
+	    tally_county_flush(db, &t) == 0)
+		rc = 0;
+out:
+	for (i = 0; i < 3; i++) {
+		text_clear(&t.code[i]);
+		text_clear(&t.name[i]);
+	}
+	text_clear(&t.county_code);
+	text_clear(&t.county_name);
+	sqlite3_finalize(scan);
+	sqlite3_finalize(t.village_ins);
+	sqlite3_finalize(t.county_ins);
+	return rc;
+}
 
 static int
 report_prepare(sqlite3 *db)
@@ -473,6 +793,11 @@ report_prepare(sqlite3 *db)
 
 	for (i = 0; i < NELEM(prepare_sql); i++)
 		if (exec_sql(db, prepare_sql[i]) != 0)
+			return -1;
+	if (tally_roster(db) != 0)
+		return -1;
+	for (i = 0; i < NELEM(finish_sql); i++)
+		if (exec_sql(db, finish_sql[i]) != 0)
 			return -1;
 	return 0;
 }
@@ -511,16 +836,6 @@ close_out(struct csvout *w, int ok)
 		return ANJU_EXIT_CANTCREAT;
 	}
 	return 0;
-}
-
-/* Step ST to its end, true when it ended cleanly (errors printed). */
-static bool
-step_done(sqlite3 *db, int step)
-{
-	if (step == SQLITE_DONE)
-		return true;
-	anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(db));
-	return false;
 }
 
 /*
@@ -762,6 +1077,7 @@ write_problems(sqlite3 *db, struct book *book, const char *county,
 	}
 	ok = ok && step_done(db, step);
 out:
+	row_free(&r);
 	sqlite3_finalize(st);
 	return sheet_close(w, ok);
 }
@@ -834,6 +1150,7 @@ write_county_summary(sqlite3 *db, struct book *book, const char *county,
 	}
 	ok = ok && step_done(db, step);
 out:
+	row_free(&r);
 	sqlite3_finalize(st);
 	return sheet_close(w, ok);
 }
@@ -955,6 +1272,7 @@ write_changes(sqlite3 *db, struct book *book, const char *county,
 	}
 	ok = ok && step_done(db, step);
 out:
+	row_free(&r);
 	sqlite3_finalize(count);
 	sqlite3_finalize(list);
 	return sheet_close(w, ok);
