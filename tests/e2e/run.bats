@@ -123,7 +123,7 @@ wait_for_stage() {
 			return 0
 		fi
 		kill -0 "$1" 2>/dev/null || break
-		sleep 0.005
+		sleep 0.002
 	done
 	echo "anju-$2 was never seen running under pid $1" >&2
 	return 1
@@ -235,10 +235,10 @@ wait_for_stage() {
 
 @test "run: killed with SIGKILL in each stage, latest stays and the next run succeeds" {
 	# Big enough that every stage runs for a while, even without ASan.
-	nightly_inbox 1 5000
+	nightly_inbox 1 15000
 	nightly --as-of 2020-11-01
 	[ "$status" -eq 0 ]
-	nightly_inbox 2 5000
+	nightly_inbox 2 15000
 	local before pid stage stage_pid
 	before=$(runs_state)
 	for stage in ingest match verify diff report; do
@@ -269,10 +269,10 @@ wait_for_stage() {
 }
 
 @test "run: a stage killed with SIGKILL fails the run (70), which cleans up after itself" {
-	nightly_inbox 1 5000
+	nightly_inbox 1 15000
 	nightly --as-of 2020-11-01
 	[ "$status" -eq 0 ]
-	nightly_inbox 2 5000
+	nightly_inbox 2 15000
 	local before pid stage stage_pid rc
 	before=$(runs_state)
 	for stage in ingest match verify diff report; do
@@ -292,7 +292,7 @@ wait_for_stage() {
 }
 
 @test "run: SIGTERM stops the stage, removes the temporary run and exits 70" {
-	nightly_inbox 1 3000
+	nightly_inbox 1 15000
 	"$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs" --as-of 2020-11-01 \
 		2>"$TMP/log" &
 	local pid=$!
@@ -307,7 +307,7 @@ wait_for_stage() {
 }
 
 @test "run: a second run while one holds the lock exits 75 naming its pid" {
-	nightly_inbox 1 3000
+	nightly_inbox 1 15000
 	"$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs" --as-of 2020-11-01 \
 		2>"$TMP/log" &
 	local pid=$!
