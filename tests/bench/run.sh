@@ -26,7 +26,13 @@ gen() { # gen N DIR [PREFIX]
 timed() {
 	label=$1 rows=$2
 	shift 2
-	/usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null
+	/usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt"
+	report "$label" "$rows"
+}
+
+# report LABEL ROWS: print wall time, rate and peak memory of time.txt.
+report() {
+	label=$1 rows=$2
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
 	secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
@@ -35,22 +41,29 @@ timed() {
 		"$label" "$rows" "$secs" "$rate" "$((rss / 1024))"
 }
 
-rows() { # data rows of the files (lines minus one header each, roughly)
-	cat "$@" | wc -l
+# rows_read WS KIND: the rows the workspace says it read for KIND.
+rows_read() {
+	sqlite3 "$1" "SELECT total(rows_read) FROM input_files WHERE kind = '$2'" | cut -d. -f1
+}
+
+# ingest_timed N WS KIND FILES...: time one ingest, then report its rows.
+ingest_timed() {
+	n=$1 ws=$2 kind=$3
+	shift 3
+	/usr/bin/time -v -o "$work/time.txt" "$bin/anju-ingest" --db "$ws" \
+		--kind "$kind" --as-of 2020-12-31 "$@" >/dev/null
+	report "ingest $kind ($n)" "$(rows_read "$ws" "$kind")"
 }
 
 bench_size() { # bench_size N DIR
 	n=$1 dir=$2
 	ws=$work/ws-$n.db
 	rm -f "$ws"
-	timed "ingest roster ($n)" "$(rows "$dir"/roster_*.csv)" \
-		"$bin/anju-ingest" --db "$ws" --kind roster --as-of 2020-12-31 "$dir"/roster_*.csv
+	ingest_timed "$n" "$ws" roster "$dir"/roster_*.csv
 	if ls "$dir"/members*.csv >/dev/null 2>&1; then
-		timed "ingest members ($n)" "$(rows "$dir"/members*.csv)" \
-			"$bin/anju-ingest" --db "$ws" --kind members --as-of 2020-12-31 "$dir"/members*.csv
+		ingest_timed "$n" "$ws" members "$dir"/members*.csv
 	fi
-	timed "ingest platform ($n)" "$(rows "$dir"/platform_*.csv)" \
-		"$bin/anju-ingest" --db "$ws" --kind platform --as-of 2020-12-31 "$dir"/platform_*.csv
+	ingest_timed "$n" "$ws" platform "$dir"/platform_*.csv
 	if [ -x "$bin/anju-match" ]; then
 		timed "match ($n households)" "$n" "$bin/anju-match" --db "$ws" --as-of 2020-12-31
 	fi
