@@ -1,5 +1,7 @@
 /* report.c - anju-report: summary, rejects and the county packs. */
 #include "report.h"
+
+#include "rules.h"
 #include "sheet.h"
 
 #include "../diff/diff.h"
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -425,56 +428,6 @@ static int
 fixed_row(struct sheet *w, const char *const *cells, size_t n)
 {
 	return sheet_row(w, cells, cells, n);
-}
-
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-int
-report_rules_deadline(const char *path, long *days)
-{
-	FILE *f = fopen(path, "r");
-	char line[512], *eq, *key, *val, *end;
-	size_t lineno = 0;
-	int rc = 1;
-	long v;
-
-	if (f == NULL)
-		return 1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		line[strcspn(line, "#")] = '\0';
-		if ((eq = strchr(line, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
-		if (strcmp(key, "rectify_days") != 0)
-			continue;
-		errno = 0;
-		v = strtol(val, &end, 10);
-		if (*val == '\0' || *end != '\0' || errno != 0 || v < 0 ||
-		    v > 36500) {
-			anju_msg(path, lineno,
-			         "rectify_days: not a number of days: %s", val);
-			rc = ANJU_EXIT_DATAERR;
-			break;
-		}
-		*days = v;
-		rc = 0;
-	}
-	fclose(f);
-	return rc;
 }
 
 /* Run one fixed SQL statement; prints the error. Returns 0 or -1. */
@@ -1356,6 +1309,7 @@ out:
 static int
 resolve_deadline(const struct report_options *opt, long *days)
 {
+	struct anju_rules rules;
 	char path[PATH_MAX];
 	int rc;
 
@@ -1369,12 +1323,15 @@ resolve_deadline(const struct report_options *opt, long *days)
 		         anju_datadir());
 	else
 		snprintf(path, sizeof(path), "%s", opt->rules);
-	rc = report_rules_deadline(path, days);
-	if (rc == 1 && opt->rules != NULL) {
-		anju_msg(opt->rules, 0, "cannot read rules file");
-		return ANJU_EXIT_NOINPUT;
-	}
-	return rc == 1 ? 0 : rc;
+	/* The shipped file may be missing from a hand-made install: then
+	 * the default stands. A file the user named must be readable. */
+	if (opt->rules == NULL && access(path, F_OK) != 0)
+		return 0;
+	rules_default(&rules);
+	if ((rc = rules_load(path, &rules)) != 0)
+		return rc;
+	*days = rules.rectify_days;
+	return 0;
 }
 
 /* Warn when findings changed after anju-diff ran: 变化 would be stale. */

@@ -62,15 +62,6 @@ char *report_mask_ids(const char *text);
  * pack folder may have. */
 bool report_county_code_ok(const char *code);
 
-/*
- * Read "rectify_days = N" from the key = value rules file PATH (# starts a
- * comment; other keys are anju-verify's and ignored here). Returns 0 with
- * *DAYS set, 1 when the file or the key is absent (*DAYS untouched), or
- * ANJU_EXIT_DATAERR when the value is not a whole number of days (message
- * printed as PATH:LINE).
- */
-int report_rules_deadline(const char *path, long *days);
-
 /* Verified rate (鉴定安全+改造安全+保障安全)/households as "97.50%" into
  * BUF; "" when HOUSEHOLDS is 0. Returns BUF. */
 char *report_rate(long verified, long households, char *buf, size_t buflen);

@@ -26,16 +26,16 @@ usage(FILE *f)
 
 /* Shipped rules first, then the user's file over them. */
 static int
-load_rules(const char *user, struct verify_rules *r)
+load_rules(const char *user, struct anju_rules *r)
 {
 	char path[4096];
 	int rc;
 
-	verify_rules_default(r);
+	rules_default(r);
 	snprintf(path, sizeof(path), "%s/schemas/rules.conf", anju_datadir());
-	if (access(path, F_OK) == 0 && (rc = verify_rules_load(path, r)) != 0)
+	if (access(path, F_OK) == 0 && (rc = rules_load(path, r)) != 0)
 		return rc;
-	return user != NULL ? verify_rules_load(user, r) : 0;
+	return user != NULL ? rules_load(user, r) : 0;
 }
 
 struct args {
@@ -90,7 +90,7 @@ parse_args(int argc, char **argv, struct args *a)
 }
 
 static int
-run(const struct args *a, const struct verify_rules *rules)
+run(const struct args *a, const struct anju_rules *rules)
 {
 	char err[512], as_of[11], dir[4096];
 	struct verify_stats st;
@@ -128,7 +128,7 @@ out:
 int
 main(int argc, char **argv)
 {
-	struct verify_rules rules;
+	struct anju_rules rules;
 	struct args a = {NULL, NULL, NULL, NULL};
 	struct stat sb;
 	int rc;

@@ -135,7 +135,7 @@ verify_record_status(const struct verify_record *r)
 
 /* What one household's V-findings need besides its record. */
 struct vctx {
-	const struct verify_rules *rules;
+	const struct anju_rules *rules;
 	const char *as_of;
 	long as_of_days;
 	int node_present[4]; /* the photo column exists in the exports */
@@ -282,7 +282,7 @@ static const char *const rebuilds[] = {
 static void
 rule_v09(const struct vctx *c, const struct verify_record *r, struct vlist *l)
 {
-	const struct verify_rules *rl = c->rules;
+	const struct anju_rules *rl = c->rules;
 	int repair = strcmp(r->renovation, "修缮加固") == 0;
 	int rebuild = in_list(r->renovation, rebuilds);
 	double lo = repair ? rl->repair_min : rl->rebuild_min;
@@ -818,7 +818,7 @@ out:
 }
 
 int
-verify_run(sqlite3 *db, const struct verify_rules *rules, const char *as_of,
+verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
            struct verify_stats *stats)
 {
 	struct verify_stats local;

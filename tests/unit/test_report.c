@@ -146,40 +146,6 @@ test_rate(void **state)
 	assert_string_equal(report_rate(0, 0, buf, sizeof(buf)), "");
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-test_rules_deadline(void **state)
-{
-	char path[256];
-	long days = -1;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/rules.conf", tmpdir);
-	write_file(path, "# deadlines\nv02_days = 90\n"
-	                 "rectify_days = 20   # 整改期限\n");
-	assert_int_equal(report_rules_deadline(path, &days), 0);
-	assert_int_equal(days, 20);
-	write_file(path, "v02_days = 90\n");
-	days = 7;
-	assert_int_equal(report_rules_deadline(path, &days), 1);
-	assert_int_equal(days, 7);
-	write_file(path, "rectify_days = two weeks\n");
-	assert_int_equal(report_rules_deadline(path, &days), ANJU_EXIT_DATAERR);
-	write_file(path, "rectify_days = -3\n");
-	assert_int_equal(report_rules_deadline(path, &days), ANJU_EXIT_DATAERR);
-	assert_int_equal(
-	    report_rules_deadline("/nonexistent/rules.conf", &days), 1);
-}
-
 /* A workspace with two counties, a finding without a county and a
  * household whose county is not a code. */
 static void
@@ -438,7 +404,6 @@ main(void)
 	    cmocka_unit_test(test_cells_neutralised),
 	    cmocka_unit_test(test_id_cells),
 	    cmocka_unit_test(test_rate),
-	    cmocka_unit_test(test_rules_deadline),
 	    cmocka_unit_test(test_packs_hold_only_their_county),
 	    cmocka_unit_test(test_changes_after_diff),
 	    cmocka_unit_test(test_missing_workspace),

@@ -176,9 +176,9 @@ renovated(sqlite3 *db, sqlite3_int64 r)
 static void
 run_verify(sqlite3 *db)
 {
-	struct verify_rules rules;
+	struct anju_rules rules;
 
-	verify_rules_default(&rules);
+	rules_default(&rules);
 	assert_int_equal(verify_run(db, &rules, AS_OF, NULL), 0);
 }
 
@@ -307,45 +307,53 @@ write_temp(const char *text)
 static void
 test_rules_file(void **state)
 {
-	struct verify_rules r, d;
+	struct anju_rules r, d;
 	char path[512];
 	char *tmp;
 
 	(void)state;
-	verify_rules_default(&d);
+	rules_default(&d);
 	/* The shipped file holds exactly the SPEC's defaults. */
 	snprintf(path, sizeof(path), "%s/schemas/rules.conf", anju_datadir());
-	verify_rules_default(&r);
+	rules_default(&r);
 	r.start_days = 1;
 	r.area_per_person = 1;
-	assert_int_equal(verify_rules_load(path, &r), 0);
+	assert_int_equal(rules_load(path, &r), 0);
 	assert_memory_equal(&r, &d, sizeof(r));
 	tmp = write_temp("# mine\n\n start_days = 60 # shorter\n"
 	                 "repair_subsidy_max=25000.5\n");
-	assert_int_equal(verify_rules_load(tmp, &r), 0);
+	assert_int_equal(rules_load(tmp, &r), 0);
 	assert_int_equal(r.start_days, 60);
 	assert_true(r.repair_max == 25000.5);
 	assert_int_equal(r.completion_days, 30);
 	unlink(tmp);
+	/* anju-report's deadline lives in the same file. */
+	tmp = write_temp("rectify_days = 20 # 整改期限\n");
+	assert_int_equal(rules_load(tmp, &r), 0);
+	assert_int_equal(r.rectify_days, 20);
+	unlink(tmp);
+	tmp = write_temp("rectify_days = two weeks\n");
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	unlink(tmp);
 	tmp = write_temp("start_days = 60\nstart_dayz = 3\n");
-	assert_int_equal(verify_rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
 	unlink(tmp);
 	tmp = write_temp("completion_days = 2.5\n");
-	assert_int_equal(verify_rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
 	unlink(tmp);
 	tmp = write_temp("area_per_person_m2 = -1\n");
-	assert_int_equal(verify_rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
 	unlink(tmp);
 	tmp = write_temp("area_per_person_m2 = 18 m2\n");
-	assert_int_equal(verify_rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
 	unlink(tmp);
 	tmp = write_temp("start_days\n");
-	assert_int_equal(verify_rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
 	unlink(tmp);
 	tmp = write_temp("repair_subsidy_min = 30000\n");
-	assert_int_equal(verify_rules_load(tmp, &r), ANJU_EXIT_DATAERR);
+	assert_int_equal(rules_load(tmp, &r), ANJU_EXIT_DATAERR);
 	unlink(tmp);
-	assert_int_equal(verify_rules_load("/nonexistent/rules.conf", &r),
+	assert_int_equal(rules_load("/nonexistent/rules.conf", &r),
 	                 ANJU_EXIT_NOINPUT);
 }
 

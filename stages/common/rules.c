@@ -1,5 +1,5 @@
-/* verify_rules.c - the deadlines and limits of schemas/rules.conf. */
-#include "verify.h"
+/* rules.c - the deadlines and limits of schemas/rules.conf. */
+#include "rules.h"
 
 #include "anju.h"
 
@@ -11,7 +11,7 @@
 #include <string.h>
 
 void
-verify_rules_default(struct verify_rules *r)
+rules_default(struct anju_rules *r)
 {
 	r->start_days = 90;
 	r->completion_days = 30;
@@ -59,7 +59,7 @@ parse_value(const char *s, int whole, double *out)
 
 /* Store KEY = VALUE into R. Returns 0, -1 unknown key, -2 bad value. */
 static int
-set_rule(struct verify_rules *r, const char *key, const char *value)
+set_rule(struct anju_rules *r, const char *key, const char *value)
 {
 	static const struct {
 		const char *key;
@@ -122,7 +122,7 @@ set_rule(struct verify_rules *r, const char *key, const char *value)
 }
 
 static int
-rules_line(const char *path, size_t lineno, char *line, struct verify_rules *r)
+rules_line(const char *path, size_t lineno, char *line, struct anju_rules *r)
 {
 	char *hash = strchr(line, '#'), *eq, *key, *value;
 	int rc;
@@ -158,7 +158,7 @@ rules_line(const char *path, size_t lineno, char *line, struct verify_rules *r)
 }
 
 int
-verify_rules_load(const char *path, struct verify_rules *r)
+rules_load(const char *path, struct anju_rules *r)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
