@@ -1460,8 +1460,11 @@ static const struct {
 	const char *sql;
 	const struct dup_table *dup;
 } finish_sql[] = {
+    /* The findings made here (not by a row) are made afresh: D09, and
+     * the household checks below, whose details start with 户编号. */
     {AFTER_ANY,
-     "DELETE FROM findings WHERE stage = 'ingest' AND code = 'D09' AND "
+     "DELETE FROM findings WHERE stage = 'ingest' AND (code = 'D09' OR "
+     "(code IN ('D07', 'D08') AND detail LIKE '户编号%')) AND "
      "file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
      NULL},
 
@@ -1503,6 +1506,27 @@ static const struct {
      "WHERE r.duplicate_of IS NOT NULL",
      NULL},
 
+    /* Two different households under one 户编号 (D09 copies aside):
+     * every later one is reported. */
+    {AFTER_ROSTER,
+     "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+     "township_code, village_code, household_id, head_id, head_name, "
+     "detail, source, household_key) "
+     "SELECT 'ingest', r.file_id, 'D08', 'low', r.county_code, "
+     "r.township_code, r.village_code, r.household_id, r.head_id, "
+     "r.head_name, '户编号' || r.household_id || '重复：' || f0.name || "
+     "'第' || o.line || '行是同一户编号的另一户（户主' || "
+     "ifnull(o.head_name, '空') || '）', f.name || ':' || r.line, "
+     "r.household_key "
+     "FROM roster_households r JOIN input_files f USING (file_id) "
+     "JOIN (SELECT household_id, min(household_key) AS first "
+     "FROM roster_households WHERE duplicate_of IS NULL "
+     "GROUP BY household_id HAVING count(*) > 1) g USING (household_id) "
+     "JOIN roster_households o ON o.household_key = g.first "
+     "JOIN input_files f0 ON f0.file_id = o.file_id "
+     "WHERE r.duplicate_of IS NULL AND r.household_key <> g.first",
+     NULL},
+
     /* members (and person-level roster rows) */
     {AFTER_PEOPLE,
      "UPDATE members SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL",
@@ -1531,6 +1555,34 @@ static const struct {
      "WHERE findings.stage = 'ingest' AND findings.member_key IS NOT NULL "
      "AND r.household_id = findings.household_id AND r.duplicate_of IS NULL",
      NULL},
+
+    /* A person-level household without a 户主 row still is a roster
+     * household: it is kept, with its head unknown (D07), so it is
+     * matched through its members or reported, never dropped. */
+    {AFTER_PERSON,
+     "CREATE TEMP TABLE headless AS SELECT m.file_id, m.line, "
+     "m.household_id FROM (SELECT household_id, min(member_key) AS k "
+     "FROM members WHERE duplicate_of IS NULL AND file_id IN (SELECT "
+     "file_id FROM input_files WHERE kind = 'roster' AND layout = "
+     "'person') GROUP BY household_id) g JOIN members m ON m.member_key = "
+     "g.k WHERE g.household_id NOT IN (SELECT household_id FROM "
+     "roster_households)",
+     NULL},
+    {AFTER_PERSON,
+     "INSERT INTO roster_households (file_id, line, household_id, "
+     "head_id_state, head_id_known, row_hash) SELECT file_id, line, "
+     "household_id, 'empty', 0, random() FROM headless",
+     NULL},
+    {AFTER_PERSON,
+     "INSERT INTO findings (stage, file_id, code, severity, household_id, "
+     "detail, source, household_key) "
+     "SELECT 'ingest', r.file_id, 'D07', 'medium', r.household_id, "
+     "'户编号' || r.household_id || '的成员中没有与户主关系为户主的行，户主"
+     "不明', f.name || ':' || r.line, r.household_key "
+     "FROM headless h JOIN roster_households r USING (household_id) "
+     "JOIN input_files f ON f.file_id = r.file_id",
+     NULL},
+    {AFTER_PERSON, "DROP TABLE headless", NULL},
 
     /* Person-level rosters without a 家庭人口 column: count the people. */
     {AFTER_PERSON,

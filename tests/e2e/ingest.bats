@@ -251,3 +251,18 @@ H2|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households 
 H2|艾尔·买·提|210921197003040027|valid|2" \
 		"$(q "SELECT household_id, head_name, head_id, head_id_state, household_size FROM roster_households ORDER BY household_id")"
 }
+
+@test "person layout: a household without 户主 row is kept (D07); two households under one 户编号 are reported (D08)" {
+	printf '户编号,人编号,姓名,证件号码,与户主关系,县,乡镇,村\nP1,1,张三,210921195511200032,配偶,阜蒙县,佛寺镇,团山子村\nP2,1,李四,21092119650812001X,户主,阜蒙县,佛寺镇,团山子村\nP2,2,李五,210921197003040027,户主,阜蒙县,佛寺镇,团山子村\n' > "$TMP/r.csv"
+	ingest --kind roster "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "P1||1
+P2|李四|2
+P2|李五|2" "$(q "SELECT household_id, ifnull(head_name, ''), household_size FROM roster_households ORDER BY household_id, head_name")"
+	assert_eq "D07|P1|r.csv:2
+D08|P2|r.csv:4" "$(q "SELECT code, household_id, source FROM findings ORDER BY code")"
+	# A re-ingest makes them afresh, never twice.
+	ingest --kind roster "$TMP/r.csv"
+	assert_eq "2" "$(q "SELECT count(*) FROM findings")"
+	assert_eq "3" "$(q "SELECT count(*) FROM roster_households")"
+}
