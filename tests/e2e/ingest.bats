@@ -258,7 +258,7 @@ H2|艾尔·买·提|210921197003040027|valid|2" \
 	[ "$status" -eq 0 ]
 	assert_eq "P1||1
 P2|李四|2
-P2|李五|2" "$(q "SELECT household_id, ifnull(head_name, ''), household_size FROM roster_households ORDER BY household_id, head_name")"
+P2|李五|2" "$(q "SELECT household_id, ifnull(head_name, ''), household_size FROM roster_households ORDER BY household_id, line")"
 	assert_eq "D07|P1|r.csv:2
 D08|P2|r.csv:4" "$(q "SELECT code, household_id, source FROM findings ORDER BY code")"
 	# A re-ingest makes them afresh, never twice.
