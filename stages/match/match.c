@@ -597,6 +597,9 @@ emit(struct writer *w, const char *code, const char *severity,
 	char source[1024];
 	int rc;
 
+	if (who == NULL) /* a finding is about a household or a record */
+		return -1;
+
 	snprintf(source, sizeof(source), "%s:%d",
 	         match_file_name(w->d, src->file_id), src->line);
 	sqlite3_reset(st);
