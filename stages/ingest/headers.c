@@ -19,7 +19,7 @@ kind_get(struct header_table *t, const char *name)
 	    strlen(name) >= sizeof(t->kinds[0].name))
 		return NULL;
 	snprintf(t->kinds[t->nkinds].name, sizeof(t->kinds[0].name), "%s",
-		 name);
+	         name);
 	return &t->kinds[t->nkinds++];
 }
 
@@ -76,8 +76,7 @@ add_line(struct header_table *t, char *line, char *why, size_t whylen)
 }
 
 int
-headers_load(const char *path, struct header_table *t, char *err,
-	     size_t errlen)
+headers_load(const char *path, struct header_table *t, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, why[128];
@@ -160,7 +159,7 @@ headers_match(const struct header_kind *k, const char *key)
 
 int
 headers_map(const struct header_kind *k, char *const *cells, size_t n,
-	    int column[HEADERS_MAX_FIELDS], char *err, size_t errlen)
+            int column[HEADERS_MAX_FIELDS], char *err, size_t errlen)
 {
 	size_t i, f;
 	int m;
@@ -176,10 +175,10 @@ headers_map(const struct header_kind *k, char *const *cells, size_t n,
 			continue;
 		if (column[m] >= 0) {
 			snprintf(err, errlen,
-				 "field %s named by two columns: %s (column "
-				 "%d) and %s (column %zu)",
-				 k->field[m], cells[column[m]], column[m] + 1,
-				 cells[i], i + 1);
+			         "field %s named by two columns: %s (column "
+			         "%d) and %s (column %zu)",
+			         k->field[m], cells[column[m]], column[m] + 1,
+			         cells[i], i + 1);
 			return -1;
 		}
 		column[m] = (int)i;
@@ -187,9 +186,8 @@ headers_map(const struct header_kind *k, char *const *cells, size_t n,
 	for (f = 0; f < k->nfields; f++) {
 		if (k->required[f] && column[f] < 0) {
 			/* Name the column the way users know it. */
-			snprintf(err, errlen,
-				 "required column %s (%s) missing",
-				 k->alias[f][0], k->field[f]);
+			snprintf(err, errlen, "required column %s (%s) missing",
+			         k->alias[f][0], k->field[f]);
 			return -1;
 		}
 	}
@@ -198,7 +196,7 @@ headers_map(const struct header_kind *k, char *const *cells, size_t n,
 
 int
 headers_score(const struct header_table *t, const char *const *kinds,
-	      char *const *cells, size_t n)
+              char *const *cells, size_t n)
 {
 	int score = 0;
 	size_t i, j;

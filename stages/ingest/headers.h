@@ -30,12 +30,12 @@ struct header_table {
  * with headers_free), or -1 with "FILE:LINE: why" in ERR.
  */
 int headers_load(const char *path, struct header_table *t, char *err,
-		 size_t errlen);
+                 size_t errlen);
 void headers_free(struct header_table *t);
 
 /* The kind named NAME, or NULL. */
 const struct header_kind *headers_kind(const struct header_table *t,
-				       const char *name);
+                                       const char *name);
 
 /* Index of FIELD in K, or -1. */
 int headers_field(const struct header_kind *k, const char *field);
@@ -54,11 +54,11 @@ int headers_match(const struct header_kind *k, const char *key);
  * columns.
  */
 int headers_map(const struct header_kind *k, char *const *cells, size_t n,
-		int column[HEADERS_MAX_FIELDS], char *err, size_t errlen);
+                int column[HEADERS_MAX_FIELDS], char *err, size_t errlen);
 
 /* Number of cells in CELLS[0..N) that name a field of any of KINDS
  * (NULL-terminated kind names): the header-row score. */
 int headers_score(const struct header_table *t, const char *const *kinds,
-		  char *const *cells, size_t n);
+                  char *const *cells, size_t n);
 
 #endif

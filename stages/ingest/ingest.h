@@ -25,7 +25,7 @@ struct ingest_opts {
  * ingest_close) or an ANJU_EXIT_* code after printing the reason.
  */
 int ingest_open(sqlite3 *db, const struct ingest_opts *opts,
-		struct ingest **out);
+                struct ingest **out);
 
 /*
  * Ingest one file: every data row is kept (normalised, with its D-codes as

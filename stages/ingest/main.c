@@ -18,13 +18,14 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"usage: anju-ingest --db WORKSPACE --kind platform|roster|members\n"
-		"                   [--divisions FILE] [--as-of YYYY-MM-DD] "
-		"[--] FILE...\n"
-		"Normalise exports into the workspace and print, per file, rows\n"
-		"read = rows kept + rows rejected. Re-ingesting a file replaces\n"
-		"its earlier rows.\n");
+	fprintf(
+	    f,
+	    "usage: anju-ingest --db WORKSPACE --kind platform|roster|members\n"
+	    "                   [--divisions FILE] [--as-of YYYY-MM-DD] "
+	    "[--] FILE...\n"
+	    "Normalise exports into the workspace and print, per file, rows\n"
+	    "read = rows kept + rows rejected. Re-ingesting a file replaces\n"
+	    "its earlier rows.\n");
 }
 
 /* Check every input before touching the workspace, so a missing file
@@ -92,13 +93,13 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"kind", required_argument, NULL, 'k'},
-		{"divisions", required_argument, NULL, 'D'},
-		{"as-of", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"kind", required_argument, NULL, 'k'},
+	    {"divisions", required_argument, NULL, 'D'},
+	    {"as-of", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ingest_opts opts = {0};
 	const char *dbpath = NULL;
@@ -139,7 +140,8 @@ main(int argc, char **argv)
 		return ANJU_EXIT_USAGE;
 	}
 	if (opts.as_of != NULL && !date_is_iso(opts.as_of)) {
-		anju_msg(NULL, 0, "--as-of %s: expected YYYY-MM-DD", opts.as_of);
+		anju_msg(NULL, 0, "--as-of %s: expected YYYY-MM-DD",
+		         opts.as_of);
 		return ANJU_EXIT_USAGE;
 	}
 	rc = run(dbpath, &opts, argv + optind, argc - optind);

@@ -1,0 +1,332 @@
+/*
+ * finish.c - anju-ingest after the last file of an invocation: exact
+ * duplicate rows within a source (D09), households that share a 户编号,
+ * person-level households without a 户主 row, and household sizes that
+ * only the people can give.
+ */
+#include "ingest_impl.h"
+
+/* ---- after the last file ----------------------------------------------- */
+
+/*
+ * D09: mark every copy but the first of an exact duplicate row and give it
+ * a finding. Recomputed for the whole source each time, so re-ingesting a
+ * file never leaves stale marks; only the tables this ingest touched.
+ */
+/* When a statement of ingest_finish() applies. */
+enum after {
+	AFTER_ANY,      /* every ingest */
+	AFTER_PLATFORM, /* a platform ingest */
+	AFTER_ROSTER,   /* a roster ingest */
+	AFTER_PEOPLE,   /* a members ingest, or a roster with person rows */
+	AFTER_PERSON,   /* a roster ingest with person-level files */
+};
+
+/* The tables D09 looks at: how to read their row hashes and mark a copy. */
+struct dup_table {
+	const char *count, *scan, *mark;
+};
+
+static const struct dup_table dup_platform = {
+    "SELECT count(*) FROM platform_records",
+    "SELECT row_hash, record_key FROM platform_records",
+    "UPDATE platform_records SET duplicate_of = ?1 WHERE record_key = ?2",
+};
+static const struct dup_table dup_roster = {
+    "SELECT count(*) FROM roster_households",
+    "SELECT row_hash, household_key FROM roster_households",
+    "UPDATE roster_households SET duplicate_of = ?1 "
+    "WHERE household_key = ?2",
+};
+static const struct dup_table dup_members = {
+    "SELECT count(*) FROM members",
+    "SELECT row_hash, member_key FROM members",
+    "UPDATE members SET duplicate_of = ?1 WHERE member_key = ?2",
+};
+
+/* The steps of ingest_finish(), in order: an SQL statement, or (sql NULL)
+ * marking the duplicates of a table. */
+static const struct {
+	enum after when;
+	const char *sql;
+	const struct dup_table *dup;
+} finish_sql[] = {
+    /* The findings made here (not by a row) are made afresh: D09, and
+     * the household checks below, whose details start with 户编号. */
+    {AFTER_ANY,
+     "DELETE FROM findings WHERE stage = 'ingest' AND (code = 'D09' OR "
+     "(code IN ('D07', 'D08') AND detail LIKE '户编号%')) AND "
+     "file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
+     NULL},
+
+    {AFTER_PLATFORM,
+     "UPDATE platform_records SET duplicate_of = NULL "
+     "WHERE duplicate_of IS NOT NULL",
+     NULL},
+    {AFTER_PLATFORM, NULL, &dup_platform},
+    {AFTER_PLATFORM,
+     "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+     "township_code, village_code, record_id, head_id, head_name, detail, "
+     "source, record_key) "
+     "SELECT 'ingest', p.file_id, 'D09', 'low', p.county_code, "
+     "p.township_code, p.village_code, p.record_id, p.head_id, "
+     "p.head_name, '与' || f0.name || '第' || o.line || '行完全重复', "
+     "f.name || ':' || p.line, p.record_key "
+     "FROM platform_records p JOIN input_files f USING (file_id) "
+     "JOIN platform_records o ON o.record_key = p.duplicate_of "
+     "JOIN input_files f0 ON f0.file_id = o.file_id "
+     "WHERE p.duplicate_of IS NOT NULL",
+     NULL},
+
+    {AFTER_ROSTER,
+     "UPDATE roster_households SET duplicate_of = NULL "
+     "WHERE duplicate_of IS NOT NULL",
+     NULL},
+    {AFTER_ROSTER, NULL, &dup_roster},
+    {AFTER_ROSTER,
+     "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+     "township_code, village_code, household_id, head_id, head_name, "
+     "detail, source, household_key) "
+     "SELECT 'ingest', r.file_id, 'D09', 'low', r.county_code, "
+     "r.township_code, r.village_code, r.household_id, r.head_id, "
+     "r.head_name, '与' || f0.name || '第' || o.line || '行完全重复', "
+     "f.name || ':' || r.line, r.household_key "
+     "FROM roster_households r JOIN input_files f USING (file_id) "
+     "JOIN roster_households o ON o.household_key = r.duplicate_of "
+     "JOIN input_files f0 ON f0.file_id = o.file_id "
+     "WHERE r.duplicate_of IS NOT NULL",
+     NULL},
+
+    /* Two different households under one 户编号 (D09 copies aside):
+     * every later one is reported. */
+    {AFTER_ROSTER,
+     "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+     "township_code, village_code, household_id, head_id, head_name, "
+     "detail, source, household_key) "
+     "SELECT 'ingest', r.file_id, 'D08', 'low', r.county_code, "
+     "r.township_code, r.village_code, r.household_id, r.head_id, "
+     "r.head_name, '户编号' || r.household_id || '重复：' || f0.name || "
+     "'第' || o.line || '行是同一户编号的另一户（户主' || "
+     "ifnull(o.head_name, '空') || '）', f.name || ':' || r.line, "
+     "r.household_key "
+     "FROM roster_households r JOIN input_files f USING (file_id) "
+     "JOIN (SELECT household_id, min(household_key) AS first "
+     "FROM roster_households WHERE duplicate_of IS NULL "
+     "GROUP BY household_id HAVING count(*) > 1) g USING (household_id) "
+     "JOIN roster_households o ON o.household_key = g.first "
+     "JOIN input_files f0 ON f0.file_id = o.file_id "
+     "WHERE r.duplicate_of IS NULL AND r.household_key <> g.first",
+     NULL},
+
+    /* members (and person-level roster rows) */
+    {AFTER_PEOPLE,
+     "UPDATE members SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL",
+     NULL},
+    {AFTER_PEOPLE, NULL, &dup_members},
+    /* A duplicated 户主 row already has its D09 on the household. */
+    {AFTER_PEOPLE,
+     "INSERT INTO findings (stage, file_id, code, severity, household_id, "
+     "head_id, head_name, detail, source, member_key) "
+     "SELECT 'ingest', m.file_id, 'D09', 'low', m.household_id, m.id, "
+     "m.name, '与' || f0.name || '第' || o.line || '行完全重复', "
+     "f.name || ':' || m.line, m.member_key "
+     "FROM members m JOIN input_files f USING (file_id) "
+     "JOIN members o ON o.member_key = m.duplicate_of "
+     "JOIN input_files f0 ON f0.file_id = o.file_id "
+     "WHERE m.duplicate_of IS NOT NULL AND f.kind = ?1 "
+     "AND (f.kind = 'members' OR m.relation IS NOT '户主')",
+     NULL},
+
+    /* A person's finding belongs to its household: give it the
+     * household's place and head, as SPEC 5 asks. */
+    {AFTER_PEOPLE,
+     "UPDATE findings SET county_code = r.county_code, township_code = "
+     "r.township_code, village_code = r.village_code, head_id = r.head_id, "
+     "head_name = r.head_name FROM roster_households r "
+     "WHERE findings.stage = 'ingest' AND findings.member_key IS NOT NULL "
+     "AND r.household_id = findings.household_id AND r.duplicate_of IS NULL",
+     NULL},
+
+    /* A person-level household without a 户主 row still is a roster
+     * household: it is kept, with its head unknown (D07), so it is
+     * matched through its members or reported, never dropped. */
+    {AFTER_PERSON,
+     "CREATE TEMP TABLE headless AS SELECT m.file_id, m.line, "
+     "m.household_id FROM (SELECT household_id, min(member_key) AS k "
+     "FROM members WHERE duplicate_of IS NULL AND file_id IN (SELECT "
+     "file_id FROM input_files WHERE kind = 'roster' AND layout = "
+     "'person') GROUP BY household_id) g JOIN members m ON m.member_key = "
+     "g.k WHERE g.household_id NOT IN (SELECT household_id FROM "
+     "roster_households)",
+     NULL},
+    {AFTER_PERSON,
+     "INSERT INTO roster_households (file_id, line, household_id, "
+     "head_id_state, head_id_known, row_hash) SELECT file_id, line, "
+     "household_id, 'empty', 0, random() FROM headless",
+     NULL},
+    {AFTER_PERSON,
+     "INSERT INTO findings (stage, file_id, code, severity, household_id, "
+     "detail, source, household_key) "
+     "SELECT 'ingest', r.file_id, 'D07', 'medium', r.household_id, "
+     "'户编号' || r.household_id || '的成员中没有与户主关系为户主的行，户主"
+     "不明', f.name || ':' || r.line, r.household_key "
+     "FROM headless h JOIN roster_households r USING (household_id) "
+     "JOIN input_files f ON f.file_id = r.file_id",
+     NULL},
+    {AFTER_PERSON, "DROP TABLE headless", NULL},
+
+    /* Person-level rosters without a 家庭人口 column: count the people. */
+    {AFTER_PERSON,
+     "UPDATE roster_households SET household_size = (SELECT count(*) "
+     "FROM members m WHERE m.household_id = roster_households.household_id "
+     "AND m.duplicate_of IS NULL AND m.file_id IN (SELECT file_id FROM "
+     "input_files WHERE kind = 'roster')) WHERE household_size IS NULL AND "
+     "file_id IN (SELECT file_id FROM input_files WHERE layout = 'person')",
+     NULL},
+};
+
+static bool
+finish_applies(const struct ingest *in, enum after when)
+{
+	bool platform = strcmp(in->kind, "platform") == 0;
+	bool roster = strcmp(in->kind, "roster") == 0;
+
+	switch (when) {
+	case AFTER_ANY:
+		return true;
+	case AFTER_PLATFORM:
+		return platform;
+	case AFTER_ROSTER:
+		return roster;
+	case AFTER_PEOPLE:
+		return !platform && (!roster || in->person_files > 0);
+	case AFTER_PERSON:
+		return roster && in->person_files > 0;
+	}
+	return false;
+}
+
+/* A row's hash and key, for finding exact duplicates. */
+struct hash_key {
+	sqlite3_int64 hash, key;
+};
+
+static int
+hash_key_cmp(const void *a, const void *b)
+{
+	const struct hash_key *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+/* The row hashes and keys of table T into *OUT (malloc'd, caller frees)
+ * and *N. Returns 0 or -1. */
+static int
+load_hashes(struct ingest *in, const struct dup_table *t, struct hash_key **out,
+            size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct hash_key *v = NULL;
+	size_t cap = 0, i = 0;
+	int step = SQLITE_DONE, rc = -1;
+
+	if ((st = db_prepare(in->db, t->count)) == NULL)
+		goto out;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		cap = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if ((st = db_prepare(in->db, t->scan)) == NULL ||
+	    (v = malloc((cap ? cap : 1) * sizeof(*v))) == NULL)
+		goto out;
+	while (i < cap && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		v[i].hash = sqlite3_column_int64(st, 0);
+		v[i].key = sqlite3_column_int64(st, 1);
+		i++;
+	}
+	if (i == cap || step == SQLITE_DONE) {
+		*out = v;
+		*n = i;
+		v = NULL;
+		rc = 0;
+	}
+out:
+	sqlite3_finalize(st);
+	free(v);
+	return rc;
+}
+
+/*
+ * D09 marks: every row of T whose hash an earlier row (smaller key) has
+ * gets duplicate_of = that first row's key. Sorting the (hash, key) pairs
+ * here is many times faster than SQLite's GROUP BY over the whole table;
+ * only the copies are written. Returns 0 or -1.
+ */
+static int
+mark_duplicates(struct ingest *in, const struct dup_table *t)
+{
+	sqlite3_stmt *mark = NULL;
+	struct hash_key *v = NULL;
+	size_t n = 0, i, first = 0;
+	int rc = -1;
+
+	if (load_hashes(in, t, &v, &n) != 0 ||
+	    (mark = db_prepare(in->db, t->mark)) == NULL)
+		goto out;
+	qsort(v, n, sizeof(*v), hash_key_cmp);
+	for (i = 1; i < n; i++) {
+		if (v[i].hash != v[first].hash) {
+			first = i;
+			continue;
+		}
+		sqlite3_reset(mark);
+		sqlite3_bind_int64(mark, 1, v[first].key);
+		sqlite3_bind_int64(mark, 2, v[i].key);
+		if (sqlite3_step(mark) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(mark);
+	free(v);
+	return rc;
+}
+
+/* Run the finish step SQL (its ?1, if any, is the kind). */
+static int
+finish_step(struct ingest *in, const char *sql)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if ((st = db_prepare(in->db, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_text(st, 1, in->kind, -1, SQLITE_STATIC);
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+int
+ingest_finish(struct ingest *in)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(finish_sql) / sizeof(finish_sql[0]); i++) {
+		int ok;
+
+		if (!finish_applies(in, finish_sql[i].when))
+			continue;
+		if (finish_sql[i].sql != NULL)
+			ok = finish_step(in, finish_sql[i].sql);
+		else
+			ok = mark_duplicates(in, finish_sql[i].dup);
+		if (ok != 0) {
+			anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(in->db));
+			return ANJU_EXIT_SOFTWARE;
+		}
+	}
+	return 0;
+}

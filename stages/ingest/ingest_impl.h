@@ -1,0 +1,142 @@
+/*
+ * ingest_impl.h - what the parts of anju-ingest share: the ingest state
+ * and the functions one part calls in another.
+ *
+ *   ingest.c    files, accounting, setup: the public API of ingest.h
+ *   normalise.c the reader thread: rows -> normalised, ready-to-bind ops
+ *   store.c     the writer: ops -> the workspace, with their findings
+ *   finish.c    after the last file: D09 and the household checks
+ */
+#ifndef ANJU_INGEST_IMPL_H
+#define ANJU_INGEST_IMPL_H
+
+#include "ingest.h"
+
+#include "anju.h"
+#include "batch.h"
+#include "csvin.h"
+#include "dates.h"
+#include "db.h"
+#include "divisions.h"
+#include "headers.h"
+#include "idcard.h"
+#include "text.h"
+#include "values.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <nettle/sha2.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FCACHE     128 /* field_index() slots, a power of two */
+#define OP_KINDS   3   /* row kinds: OP_PLATFORM, OP_ROSTER, OP_MEMBER */
+#define MULTI_ROWS 32  /* rows per multi-row INSERT */
+
+struct file_stats {
+	char *name;
+	char *kind;
+	char *encoding;
+	size_t read, kept, rejected;
+};
+
+/*
+ * Memo of value_lookup() for one enum field: an export has a handful of
+ * distinct spellings per column, and a lookup costs a text_key() and a
+ * formatted key. Bounded: past MEMO_MAX spellings the map is asked.
+ */
+#define MEMO_FIELDS 24
+#define MEMO_SLOTS  64 /* a power of two */
+#define MEMO_MAX    48
+struct enum_memo {
+	const char *field; /* the literal name, compared by address */
+	size_t n;
+	struct {
+		char *raw; /* NULL: free slot */
+		const char *value;
+		bool empty;
+	} slot[MEMO_SLOTS];
+};
+
+struct ingest {
+	sqlite3 *db;
+	struct header_table headers;
+	struct value_map *values;
+	struct divisions *div;
+	char kind[16];
+	char as_of[11];
+	bool platform, members; /* the kind, as flags */
+
+	/* Set by the writer before the reader starts, read-only then. */
+	const struct header_kind *hk; /* header kind of the current file */
+	int col[HEADERS_MAX_FIELDS];
+	const char *file_name;
+	sqlite3_int64 file_id;
+	bool person; /* the file is a person-level roster */
+
+	/* The reader's own. */
+	struct csvin *csv;
+	struct file_stats *fs; /* the current file's accounting */
+	struct batch *cur;     /* the batch being filled */
+	bool oom;              /* an arena allocation of this row failed */
+	const char *read_error;
+	/* field name -> index in hk, memoised by the name's address (rows
+	 * ask for the same literal names millions of times), direct-mapped:
+	 * a collision only costs a headers_field() call. */
+	struct {
+		const char *name;
+		int index;
+	} fcache[FCACHE];
+	/* D09 hash input of the current row ("field=value\0" ...). */
+	char *hbuf;
+	size_t hcap;
+	/* safety_means -> category, by the canonical value's address */
+	struct {
+		const char *means, *category;
+	} catcache[8];
+	struct enum_memo memo[MEMO_FIELDS];
+	size_t nmemo;
+	/* cleaned values of the current row, in the current batch's arena */
+	const char *fields[HEADERS_MAX_FIELDS];
+
+	struct handoff ho;
+
+	/* The writer's own. */
+	sqlite3_stmt *ins_file, *upd_file, *del_old, *ins_reject;
+	sqlite3_stmt *ins_finding;
+	/* per row kind (enum op_kind - OP_PLATFORM): one row, MULTI_ROWS */
+	sqlite3_stmt *ins_one[OP_KINDS], *ins_many[OP_KINDS];
+
+	struct file_stats *stats;
+	size_t nstats;
+	size_t person_files; /* person-level roster files ingested */
+};
+
+/*
+ * The reader thread's body (pthread start routine): reads in->csv to the
+ * end, turning each row into operations in batches handed over through
+ * in->ho; the last batch is marked. A read error is left in
+ * in->read_error. Returns NULL.
+ */
+void *ingest_read_rows(void *arg);
+
+/* Free the reader's enum memo. */
+void ingest_memo_free(struct ingest *in);
+
+/*
+ * The writer's side of a file: store every batch the reader hands over,
+ * until the last. Returns 0 or ANJU_EXIT_CANTCREAT (message printed as
+ * PATH:LINE).
+ */
+int ingest_store_rows(struct ingest *in, const char *path);
+
+/* Prepare the writer's statements. Returns 0 or -1 (message printed). */
+int ingest_store_prepare(struct ingest *in);
+
+/* Bind S at IDX, NULL or "" as SQL NULL, without copying. */
+void ingest_bind_str(sqlite3_stmt *st, int idx, const char *s);
+
+#endif

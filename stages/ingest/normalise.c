@@ -1,0 +1,881 @@
+/*
+ * normalise.c - anju-ingest's reader thread: each row of the open export
+ * is cleaned and normalised (IDs, names, dates, money, enumerations,
+ * divisions), its D-codes are collected, and it becomes ready-to-bind
+ * operations for the writer (store.c). The division table, the value map
+ * and the row fields belong to this thread only.
+ */
+#include "ingest_impl.h"
+
+/* Chinese label of a field, for details a county clerk can read. */
+static const char *
+field_label(const char *field)
+{
+	static const struct {
+		const char *field, *label;
+	} labels[] = {
+	    {"record_id", "档案编号"},
+	    {"county", "县(市、区)"},
+	    {"township", "乡(镇)"},
+	    {"village", "村"},
+	    {"village_code", "行政区划代码"},
+	    {"head_name", "户主姓名"},
+	    {"head_id", "户主身份证号"},
+	    {"household_size", "家庭人口"},
+	    {"household_type", "农户类型"},
+	    {"safety_grade", "房屋危险性鉴定等级"},
+	    {"appraisal_date", "鉴定日期"},
+	    {"renovation_type", "改造方式"},
+	    {"build_mode", "建设方式"},
+	    {"area_m2", "改造面积"},
+	    {"subsidy_yuan", "补助资金"},
+	    {"start_date", "开工日期"},
+	    {"completion_date", "竣工日期"},
+	    {"acceptance_date", "验收日期"},
+	    {"acceptance_result", "验收结果"},
+	    {"safety_means", "住房安全保障方式"},
+	    {"verified", "核验结果"},
+	    {"photos_materials", "备料到户照片"},
+	    {"photos_training", "技术培训照片"},
+	    {"photos_foundation", "基础验收照片"},
+	    {"photos_completion", "竣工照片"},
+	    {"toilet", "户厕改造"},
+	    {"plan_year", "年度"},
+	    {"household_id", "户编号"},
+	    {"poverty_attr", "贫困户属性"},
+	    {"poverty_status", "脱贫状态"},
+	    {"name", "姓名"},
+	    {"id", "证件号码"},
+	    {"relation", "与户主关系"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i].field, field) == 0)
+			return labels[i].label;
+	return field;
+}
+
+/* ---- operations (reader) ----------------------------------------------- */
+
+/* A copy of S in the current batch, or NULL (noted in in->oom). */
+static const char *
+keep(struct ingest *in, const char *s)
+{
+	char *copy = arena_strdup(&in->cur->arena, s);
+
+	if (copy == NULL)
+		in->oom = true;
+	return copy;
+}
+
+/* Start the next operation of the current batch (the reader makes sure
+ * there is room before each row). */
+static struct op *
+op_new(struct ingest *in, enum op_kind kind, size_t line, int nslots)
+{
+	struct op *op = &in->cur->op[in->cur->n++];
+
+	op->kind = kind;
+	op->line = line;
+	op->nslots = nslots;
+	op->reason = op->raw = NULL;
+	op->raw_len = 0;
+	memset(&op->place, 0, sizeof(op->place));
+	op->household_id = op->record_id = op->head_id = op->head_name = NULL;
+	op->npending = 0;
+	return op;
+}
+
+static void
+put_null(struct op *op, int idx)
+{
+	op->slot[idx - 1].kind = SLOT_NULL;
+}
+
+static void
+put_int(struct op *op, int idx, sqlite3_int64 v)
+{
+	op->slot[idx - 1].kind = SLOT_INT;
+	op->slot[idx - 1].v.i = v;
+}
+
+static void
+put_real(struct op *op, int idx, double v)
+{
+	op->slot[idx - 1].kind = SLOT_REAL;
+	op->slot[idx - 1].v.r = v;
+}
+
+/* Bind S (NULL or "" as SQL NULL) without copying: S must live as long as
+ * the batch (a field of the row, an arena copy, a value table entry). */
+static void
+put_str(struct op *op, int idx, const char *s)
+{
+	if (s == NULL || *s == '\0') {
+		put_null(op, idx);
+		return;
+	}
+	op->slot[idx - 1].kind = SLOT_TEXT;
+	op->slot[idx - 1].v.s = s;
+}
+
+/* ---- pending findings ------------------------------------------------ */
+
+static void pend(struct ingest *in, struct op *op, const char *code,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+pend(struct ingest *in, struct op *op, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	char *detail;
+
+	if (op->npending == OP_MAX_FINDINGS)
+		return;
+	va_start(ap, fmt);
+	detail = arena_vprintf(&in->cur->arena, fmt, ap);
+	va_end(ap);
+	if (detail == NULL)
+		return;
+	op->pending[op->npending].code = code;
+	op->pending[op->npending].detail = detail;
+	op->npending++;
+}
+
+/* ---- field access ---------------------------------------------------- */
+
+/* Index in hk of FIELD, -1 when the kind has no such field. */
+static int
+field_index(struct ingest *in, const char *field)
+{
+	size_t h = ((uintptr_t)field >> 3) & (FCACHE - 1);
+
+	if (in->fcache[h].name != field) {
+		in->fcache[h].name = field;
+		in->fcache[h].index = headers_field(in->hk, field);
+	}
+	return in->fcache[h].index;
+}
+
+/* Cleaned value of FIELD in the current row: "" when the column is absent
+ * or the cell empty. */
+static const char *
+fv(struct ingest *in, const char *field)
+{
+	int f = field_index(in, field);
+
+	return (f >= 0 && in->fields[f] != NULL) ? in->fields[f] : "";
+}
+
+static bool
+has_column(struct ingest *in, const char *field)
+{
+	int f = field_index(in, field);
+
+	return f >= 0 && in->col[f] >= 0;
+}
+
+/* Length of S when it is printable ASCII without spaces (the bulk of
+ * ids, codes, dates and numbers), which text_clean() returns as it is
+ * (NFKC leaves it alone, nothing to trim or squeeze); else 0. */
+static size_t
+plain_ascii(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x21 && *p <= 0x7E)
+		p++;
+	return *p == '\0' ? (size_t)(p - (const unsigned char *)s) : 0;
+}
+
+/* The cleaned form of CELL in the current batch, or NULL (invalid UTF-8,
+ * no memory). */
+static const char *
+clean_cell(struct ingest *in, const char *cell)
+{
+	char *clean;
+	const char *kept;
+	size_t n;
+
+	if (*cell == '\0')
+		return "";
+	if ((n = plain_ascii(cell)) > 0)
+		kept = arena_memdup(&in->cur->arena, cell, n);
+	else if ((clean = text_clean(cell)) != NULL) {
+		kept = arena_strdup(&in->cur->arena, clean);
+		free(clean);
+	} else
+		return NULL;
+	if (kept == NULL)
+		in->oom = true;
+	return kept;
+}
+
+/* Clean every mapped cell of ROW into in->fields, in the current batch's
+ * arena. Returns false when a cell is not valid UTF-8 (csvin already
+ * rejects those; defensive) or memory runs out. */
+static bool
+fields_load(struct ingest *in, const struct csvin_row *row)
+{
+	size_t f;
+
+	memset(in->fields, 0, sizeof(in->fields));
+	for (f = 0; f < in->hk->nfields; f++) {
+		int c = in->col[f];
+
+		if (c < 0 || (size_t)c >= row->nfields)
+			continue;
+		if ((in->fields[f] = clean_cell(in, row->fields[c])) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* ---- normalisers with their D-codes ------------------------------------ */
+
+/* Normalise the ID in FIELD into *ID, pending D01-D04 as it says: about
+ * the member named MEMBER, or the head when MEMBER is NULL. */
+static void
+norm_id(struct ingest *in, struct op *op, const char *field, const char *member,
+        struct id_norm *id)
+{
+	const char *raw = fv(in, field);
+	char who[64];
+
+	id_normalise(raw, in->as_of, id);
+	if (id->state == ID_EMPTY || id->state == ID_VALID)
+		return;
+	/* Only a finding needs the words (most IDs are fine). */
+	if (member != NULL)
+		snprintf(who, sizeof(who), "家庭成员%s的证件号码", member);
+	else
+		snprintf(who, sizeof(who), "户主身份证号");
+	switch (id->state) {
+	case ID_BAD_CHECK:
+		pend(in, op, "D01", "%s%s末位校验码错误（应为%c）", who, id->id,
+		     id_check_char(id->id));
+		break;
+	case ID_MALFORMED:
+		pend(in, op, "D02", "%s\"%s\"格式错误（%s）", who, raw,
+		     id->why);
+		break;
+	case ID_EXCEL_000:
+		pend(
+		    in, op, "D03",
+		    "%s%s末三位为000，疑被Excel截断（Excel只保留15位有效数字）",
+		    who, id->id);
+		break;
+	case ID_EXCEL_SCI:
+		pend(in, op, "D03", "%s\"%s\"被Excel转成科学计数法，只剩前%d位",
+		     who, raw, id->known);
+		break;
+	case ID_CONVERTED15: {
+		char *clean = text_clean(raw);
+
+		pend(in, op, "D04", "%s为15位旧号码%s，已转换为18位%s", who,
+		     clean ? clean : raw, id->id);
+		free(clean);
+		break;
+	}
+	case ID_EMPTY:
+	case ID_VALID:
+		break;
+	}
+}
+
+/* The ISO date in FIELD (in the batch), or NULL; D06 when unreadable. */
+static const char *
+norm_date(struct ingest *in, struct op *op, const char *field)
+{
+	const char *raw = fv(in, field);
+	char iso[11];
+
+	switch (date_parse(raw, iso)) {
+	case DATE_OK:
+		return keep(in, iso);
+	case DATE_BAD:
+		pend(in, op, "D06", "%s\"%s\"无法识别为日期",
+		     field_label(field), raw);
+		break;
+	case DATE_EMPTY:
+		break;
+	}
+	return NULL;
+}
+
+static struct enum_memo *
+memo_of(struct ingest *in, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < in->nmemo; i++)
+		if (in->memo[i].field == field)
+			return &in->memo[i];
+	if (in->nmemo == MEMO_FIELDS)
+		return NULL;
+	in->memo[in->nmemo].field = field;
+	return &in->memo[in->nmemo++];
+}
+
+/* value_lookup() through the field's memo (same results). */
+static const char *
+lookup_value(struct ingest *in, const char *field, const char *raw, bool *empty)
+{
+	struct enum_memo *m = memo_of(in, field);
+	const unsigned char *p;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	const char *v;
+
+	if (m == NULL)
+		return value_lookup(in->values, field, raw, empty);
+	for (p = (const unsigned char *)raw; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	for (h &= MEMO_SLOTS - 1; m->slot[h].raw != NULL;
+	     h = (h + 1) & (MEMO_SLOTS - 1))
+		if (strcmp(m->slot[h].raw, raw) == 0) {
+			*empty = m->slot[h].empty;
+			return m->slot[h].value;
+		}
+	v = value_lookup(in->values, field, raw, empty);
+	if (m->n < MEMO_MAX && (m->slot[h].raw = strdup(raw)) != NULL) {
+		m->slot[h].value = v;
+		m->slot[h].empty = *empty;
+		m->n++;
+	}
+	return v;
+}
+
+void
+ingest_memo_free(struct ingest *in)
+{
+	size_t i, k;
+
+	for (i = 0; i < in->nmemo; i++)
+		for (k = 0; k < MEMO_SLOTS; k++)
+			free(in->memo[i].slot[k].raw);
+	in->nmemo = 0;
+}
+
+static const char *
+norm_enum(struct ingest *in, struct op *op, const char *field)
+{
+	const char *raw = fv(in, field);
+	const char *v;
+	bool empty = false;
+
+	v = lookup_value(in, field, raw, &empty);
+	if (v == NULL && !empty)
+		pend(in, op, "D08", "%s\"%s\"无法识别", field_label(field),
+		     raw);
+	return v;
+}
+
+/* Put a number parsed by PARSE, or NULL; D08 when it does not parse. */
+static void
+put_number(struct ingest *in, struct op *op, int idx, const char *field,
+           enum value_result (*parse)(const char *, double *))
+{
+	const char *raw = fv(in, field);
+	double v;
+
+	switch (parse(raw, &v)) {
+	case VALUE_OK:
+		put_real(op, idx, v);
+		return;
+	case VALUE_BAD:
+		pend(in, op, "D08", "%s\"%s\"无法识别为数值",
+		     field_label(field), raw);
+		break;
+	case VALUE_EMPTY:
+		break;
+	}
+	put_null(op, idx);
+}
+
+static void
+put_size(struct ingest *in, struct op *op, int idx)
+{
+	const char *raw = fv(in, "household_size");
+	double v;
+
+	switch (value_number(raw, &v)) {
+	case VALUE_OK:
+		if (v >= 1 && v <= 99 && v == (int)v) {
+			put_int(op, idx, (int)v);
+			return;
+		}
+		/* FALLTHROUGH */
+	case VALUE_BAD:
+		pend(in, op, "D08", "家庭人口\"%s\"无法识别", raw);
+		break;
+	case VALUE_EMPTY:
+		break;
+	}
+	put_null(op, idx);
+}
+
+static void
+put_count(struct ingest *in, struct op *op, int idx, const char *field)
+{
+	const char *raw = fv(in, field);
+	int n;
+
+	switch (value_count(raw, &n)) {
+	case VALUE_OK:
+		put_int(op, idx, n);
+		return;
+	case VALUE_BAD:
+		pend(in, op, "D08", "%s\"%s\"无法识别", field_label(field),
+		     raw);
+		break;
+	case VALUE_EMPTY:
+		break;
+	}
+	put_null(op, idx);
+}
+
+/* Put a yes/no enum as 1/0/NULL. */
+static void
+put_flag(struct ingest *in, struct op *op, int idx, const char *field)
+{
+	const char *v = norm_enum(in, op, field);
+
+	if (v == NULL)
+		put_null(op, idx);
+	else
+		put_int(op, idx, strcmp(v, "1") == 0);
+}
+
+static void
+put_year(struct ingest *in, struct op *op, int idx)
+{
+	const char *raw = fv(in, "plan_year");
+	int y;
+
+	switch (value_year(raw, &y)) {
+	case VALUE_OK:
+		put_int(op, idx, y);
+		return;
+	case VALUE_BAD:
+		pend(in, op, "D08", "年度\"%s\"无法识别", raw);
+		break;
+	case VALUE_EMPTY:
+		break;
+	}
+	put_null(op, idx);
+}
+
+/*
+ * Resolve the row's place into op->place: a valid code given in the file
+ * wins; else the names. D05 when given names or a code do not resolve;
+ * D07 when there is nothing to resolve with.
+ */
+static void
+resolve_place(struct ingest *in, struct op *op)
+{
+	const char *code = fv(in, "village_code");
+	const char *county = fv(in, "county");
+	const char *township = fv(in, "township");
+	const char *village = fv(in, "village");
+	enum div_status st;
+
+	memset(&op->place, 0, sizeof(op->place));
+	if (*code != '\0') {
+		if (divisions_check_code(in->div, code, &op->place) == DIV_OK &&
+		    op->place.village[0] != '\0')
+			return;
+		memset(&op->place, 0, sizeof(op->place));
+		pend(in, op, "D05", "行政区划代码%s在区划表中不存在", code);
+	}
+	if (*county == '\0' && *village == '\0') {
+		if (*code == '\0')
+			pend(in, op, "D07", "县、村名称和区划代码均为空");
+		return;
+	}
+	st = divisions_resolve(in->div, county, township, village, NULL,
+	                       &op->place);
+	if (st == DIV_OK)
+		return;
+	if (*village == '\0')
+		pend(in, op, "D07", "村名称为空");
+	else
+		pend(in, op, "D05", "%s/%s/%s %s", county, township, village,
+		     st == DIV_AMBIGUOUS ? "对应多个村，无法确定"
+		                         : "在区划表中找不到");
+}
+
+/* ---- row hash (D09) ---------------------------------------------------- */
+
+/* Hash of the row's cleaned values (column order independent, so the
+ * same household exported twice in different layouts still compares):
+ * the first 64 bits of a sha256, stored as an INTEGER so that grouping a
+ * million rows by it is cheap. */
+static sqlite3_int64
+row_hash(struct ingest *in)
+{
+	struct sha256_ctx ctx;
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	uint64_t h = 0;
+	size_t f, len = 0;
+
+	/* One sha256_update() over "field=value\0..." in a reused buffer:
+	 * the same digest as hashing the pieces, at a fraction of the
+	 * calls. */
+	for (f = 0; f < in->hk->nfields; f++) {
+		const char *name = in->hk->field[f];
+		const char *v = in->fields[f] ? in->fields[f] : "";
+		size_t nlen, vlen;
+
+		if (*v == '\0' && strcmp(name, "record_id") == 0)
+			continue;
+		nlen = strlen(name);
+		vlen = strlen(v);
+		if (len + nlen + vlen + 2 > in->hcap) {
+			size_t cap = (len + nlen + vlen + 2) * 2;
+			char *p = realloc(in->hbuf, cap);
+
+			if (p == NULL) {
+				in->oom = true;
+				return 0;
+			}
+			in->hbuf = p;
+			in->hcap = cap;
+		}
+		memcpy(in->hbuf + len, name, nlen);
+		in->hbuf[len + nlen] = '=';
+		memcpy(in->hbuf + len + nlen + 1, v, vlen + 1);
+		len += nlen + vlen + 2;
+	}
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, (const uint8_t *)in->hbuf);
+	sha256_digest(&ctx, sizeof(digest), digest);
+	for (f = 0; f < 8; f++)
+		h = h << 8 | digest[f];
+	return (sqlite3_int64)h;
+}
+
+/* ---- the three kinds ---------------------------------------------------- */
+
+static bool
+check_required(struct ingest *in, struct op *op, const char *field,
+               const char *value)
+{
+	if (*value != '\0')
+		return true;
+	pend(in, op, "D07", "必填字段%s为空", field_label(field));
+	return false;
+}
+
+/* The head's or person's name in FIELD, cleaned as SPEC 3 says, in the
+ * batch ("" and in->oom set when out of memory). */
+static const char *
+name_of(struct ingest *in, const char *field)
+{
+	char *name = text_name(fv(in, field));
+	const char *kept;
+
+	if (name == NULL) {
+		in->oom = true;
+		return "";
+	}
+	kept = keep(in, name);
+	free(name);
+	return kept ? kept : "";
+}
+
+/* The record's id, or FILE:LINE when the export has none. */
+static const char *
+record_id_of(struct ingest *in, size_t line)
+{
+	const char *given = fv(in, "record_id");
+	char buf[PATH_MAX + 32];
+
+	if (*given != '\0')
+		return given;
+	snprintf(buf, sizeof(buf), "%s:%zu", in->file_name, line);
+	return keep(in, buf);
+}
+
+/* value_safety_category() of MEANS (NULL for NULL), memoised by the
+ * canonical value's address. */
+static const char *
+category_of(struct ingest *in, const char *means)
+{
+	size_t h;
+
+	if (means == NULL)
+		return NULL;
+	h = ((uintptr_t)means >> 3) %
+	    (sizeof(in->catcache) / sizeof(in->catcache[0]));
+	if (in->catcache[h].means != means) {
+		in->catcache[h].means = means;
+		in->catcache[h].category =
+		    value_safety_category(in->values, means);
+	}
+	return in->catcache[h].category;
+}
+
+static void
+platform_row(struct ingest *in, size_t line)
+{
+	struct op *op = op_new(in, OP_PLATFORM, line, 37);
+	struct id_norm id;
+	const char *name = name_of(in, "head_name");
+	const char *means;
+
+	op->record_id = record_id_of(in, line);
+	op->head_name = name;
+	norm_id(in, op, "head_id", NULL, &id);
+	op->head_id = keep(in, id.id);
+	check_required(in, op, "head_name", name);
+	check_required(in, op, "head_id", id.id);
+	resolve_place(in, op);
+
+	put_int(op, 1, in->file_id);
+	put_int(op, 2, (sqlite3_int64)line);
+	put_str(op, 3, op->record_id);
+	put_str(op, 4, fv(in, "county"));
+	put_str(op, 5, fv(in, "township"));
+	put_str(op, 6, fv(in, "village"));
+	put_str(op, 7, op->place.county);
+	put_str(op, 8, op->place.township);
+	put_str(op, 9, op->place.village);
+	put_str(op, 10, name);
+	put_str(op, 11, fv(in, "head_name"));
+	put_str(op, 12, op->head_id);
+	put_str(op, 13, fv(in, "head_id"));
+	put_str(op, 14, id_state_name(id.state));
+	put_int(op, 15, id.known);
+	put_size(in, op, 16);
+	put_str(op, 17, norm_enum(in, op, "household_type"));
+	put_str(op, 18, norm_enum(in, op, "safety_grade"));
+	put_str(op, 19, norm_date(in, op, "appraisal_date"));
+	put_str(op, 20, norm_enum(in, op, "renovation_type"));
+	put_str(op, 21, norm_enum(in, op, "build_mode"));
+	put_number(in, op, 22, "area_m2", value_number);
+	put_number(in, op, 23, "subsidy_yuan", value_money);
+	put_str(op, 24, norm_date(in, op, "start_date"));
+	put_str(op, 25, norm_date(in, op, "completion_date"));
+	put_str(op, 26, norm_date(in, op, "acceptance_date"));
+	put_str(op, 27, norm_enum(in, op, "acceptance_result"));
+	means = norm_enum(in, op, "safety_means");
+	put_str(op, 28, means);
+	put_str(op, 29, category_of(in, means));
+	put_flag(in, op, 30, "verified");
+	put_count(in, op, 31, "photos_materials");
+	put_count(in, op, 32, "photos_training");
+	put_count(in, op, 33, "photos_foundation");
+	put_count(in, op, 34, "photos_completion");
+	put_flag(in, op, 35, "toilet");
+	put_year(in, op, 36);
+	put_int(op, 37, row_hash(in));
+}
+
+/* A roster household from the current row. NAME_FIELD/ID_FIELD say where
+ * its head is (head_* for the household layout, name/id for the 户主 row of
+ * the person layout). Returns its operation. */
+static struct op *
+roster_household(struct ingest *in, size_t line, const char *name_field,
+                 const char *id_field)
+{
+	struct op *op = op_new(in, OP_ROSTER, line, 19);
+	struct id_norm id;
+	const char *name = name_of(in, name_field);
+
+	op->household_id = fv(in, "household_id");
+	op->head_name = name;
+	norm_id(in, op, id_field, NULL, &id);
+	op->head_id = keep(in, id.id);
+	check_required(in, op, "head_name", name);
+	check_required(in, op, "head_id", id.id);
+	resolve_place(in, op);
+
+	put_int(op, 1, in->file_id);
+	put_int(op, 2, (sqlite3_int64)line);
+	put_str(op, 3, op->household_id);
+	put_str(op, 4, fv(in, "county"));
+	put_str(op, 5, fv(in, "township"));
+	put_str(op, 6, fv(in, "village"));
+	put_str(op, 7, op->place.county);
+	put_str(op, 8, op->place.township);
+	put_str(op, 9, op->place.village);
+	put_str(op, 10, name);
+	put_str(op, 11, fv(in, name_field));
+	put_str(op, 12, op->head_id);
+	put_str(op, 13, fv(in, id_field));
+	put_str(op, 14, id_state_name(id.state));
+	put_int(op, 15, id.known);
+	put_size(in, op, 16);
+	put_str(op, 17, norm_enum(in, op, "poverty_attr"));
+	put_str(op, 18, norm_enum(in, op, "poverty_status"));
+	put_int(op, 19, row_hash(in));
+	return op;
+}
+
+/* A person (members export, or a person-level roster row). The 户主 row
+ * of a person-level roster also makes its household, stored first. */
+static void
+member_row(struct ingest *in, size_t line)
+{
+	struct op *hop = NULL, *op;
+	struct id_norm id;
+	const char *name = name_of(in, "name");
+	const char *relation = NULL;
+
+	if (in->person && has_column(in, "relation")) {
+		/* Look the relation up before making the operations: its
+		 * D08 belongs to the person. */
+		bool empty = false;
+
+		relation =
+		    lookup_value(in, "relation", fv(in, "relation"), &empty);
+		if (relation != NULL && strcmp(relation, "户主") == 0)
+			hop = roster_household(in, line, "name", "id");
+	}
+	op = op_new(in, OP_MEMBER, line, 11);
+	op->household_id = fv(in, "household_id");
+	relation =
+	    has_column(in, "relation") ? norm_enum(in, op, "relation") : NULL;
+	if (hop != NULL) {
+		/* The head's own problems are reported on the household. */
+		id_normalise(fv(in, "id"), in->as_of, &id);
+		op->place = hop->place;
+	} else {
+		norm_id(in, op, "id", name, &id);
+		op->head_name = name;
+	}
+	put_int(op, 1, in->file_id);
+	put_int(op, 2, (sqlite3_int64)line);
+	put_str(op, 3, op->household_id);
+	put_str(op, 4, name);
+	put_str(op, 5, fv(in, "name"));
+	put_str(op, 6, keep(in, id.id));
+	put_str(op, 7, fv(in, "id"));
+	put_str(op, 8, id_state_name(id.state));
+	put_int(op, 9, id.known);
+	put_str(op, 10, relation);
+	put_int(op, 11, row_hash(in));
+}
+
+/* ---- rows (reader) ----------------------------------------------------- */
+
+static void
+reject(struct ingest *in, const struct csvin_row *row, const char *reason)
+{
+	struct op *op = op_new(in, OP_REJECT, row->line, 0);
+
+	in->fs->rejected++;
+	op->reason = keep(in, reason);
+	/* The raw text may hold invalid UTF-8: keep its bytes as they were. */
+	op->raw = arena_memdup(&in->cur->arena, row->raw, row->raw_len);
+	op->raw_len = row->raw_len;
+	if (op->reason == NULL || op->raw == NULL)
+		in->oom = true;
+}
+
+/* Cleaned cell I of ROW into *C: the row's field when the column is
+ * mapped (no second cleaning), else a text_clean() copy put in *OWNED. */
+static const char *
+cell_clean(struct ingest *in, const struct csvin_row *row, size_t i,
+           char **owned)
+{
+	size_t f;
+
+	*owned = NULL;
+	for (f = 0; f < in->hk->nfields; f++)
+		if (in->col[f] == (int)i)
+			return in->fields[f] ? in->fields[f] : "";
+	return *owned = text_clean(row->fields[i]);
+}
+
+/* Why the cleaned row cannot be used at all, or NULL. */
+static const char *
+unusable(struct ingest *in, const struct csvin_row *row)
+{
+	size_t i, seen = 0;
+	bool any = false;
+
+	for (i = 0; i < row->nfields && seen < 2; i++) {
+		char *owned;
+		const char *c = cell_clean(in, row, i, &owned);
+		bool total = false;
+
+		if (c != NULL && *c != '\0') {
+			seen++;
+			total = text_is_total_label(c);
+		}
+		free(owned);
+		if (total)
+			return "total line (合计), not a household";
+	}
+	for (i = 0; i < in->hk->nfields; i++)
+		any |= in->fields[i] != NULL && *in->fields[i] != '\0';
+	if (!any)
+		return "no value in any known column";
+	if (in->platform) {
+		if (*fv(in, "head_id") == '\0' && *fv(in, "head_name") == '\0')
+			return "no usable key: 户主姓名 and 户主身份证号 both "
+			       "empty";
+	} else if (*fv(in, "household_id") == '\0') {
+		return "no usable key: 户编号 empty";
+	}
+	return NULL;
+}
+
+/* Turn ROW into its operations in the current batch. */
+static void
+prepare_row(struct ingest *in, const struct csvin_row *row)
+{
+	const char *why;
+
+	in->oom = false;
+	if (row->reject != NULL) {
+		reject(in, row, row->reject);
+	} else if (!fields_load(in, row)) {
+		reject(in, row, "invalid UTF-8");
+	} else if ((why = unusable(in, row)) != NULL) {
+		reject(in, row, why);
+	} else {
+		if (in->platform)
+			platform_row(in, row->line);
+		else if (in->members || in->person)
+			member_row(in, row->line);
+		else
+			roster_household(in, row->line, "head_name", "head_id");
+		in->fs->kept++;
+	}
+	if (in->oom)
+		op_new(in, OP_FAIL, row->line, 0);
+}
+
+/* The reader thread: every row of in->csv into batches for the writer,
+ * the last one marked. A read error is left in in->read_error. */
+void *
+ingest_read_rows(void *arg)
+{
+	struct ingest *in = arg;
+	struct csvin_row row;
+	bool abort = false;
+	int got = 0;
+
+	/* The header kind may differ from the last file's. */
+	memset(in->fcache, 0, sizeof(in->fcache));
+	in->cur = handoff_take_free(&in->ho, &abort);
+	while (!abort && (got = csvin_next(in->csv, &row)) == 1) {
+		in->fs->read++;
+		/* A row makes at most three operations (household, person,
+		 * failure). */
+		if (in->cur->n + 3 > BATCH_OPS) {
+			handoff_put_full(&in->ho, in->cur);
+			in->cur = handoff_take_free(&in->ho, &abort);
+		}
+		prepare_row(in, &row);
+	}
+	if (got < 0)
+		in->read_error = csvin_error(in->csv);
+	in->cur->last = true;
+	handoff_put_full(&in->ho, in->cur);
+	in->cur = NULL;
+	return NULL;
+}
