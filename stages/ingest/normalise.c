@@ -467,6 +467,28 @@ put_year(struct ingest *in, struct op *op, int idx)
 }
 
 /*
+ * A division code as a spreadsheet leaves it: a leading apostrophe (the
+ * text marker) or a trailing ".0" (a number cell) is not part of the
+ * code. Returns the code, in BUF when it had to be trimmed.
+ */
+static const char *
+division_code(const char *raw, char buf[32])
+{
+	size_t n, digits;
+
+	if (*raw == '\'' || *raw == '`')
+		raw++;
+	n = strlen(raw);
+	digits = strspn(raw, "0123456789");
+	if (digits == 0 || digits == n || n >= 32 || raw[digits] != '.' ||
+	    strspn(raw + digits + 1, "0") != n - digits - 1)
+		return raw;
+	memcpy(buf, raw, digits);
+	buf[digits] = '\0';
+	return buf;
+}
+
+/*
  * Resolve the row's place into op->place: a valid code given in the file
  * wins; else the names. D05 when given names or a code do not resolve;
  * D07 when there is nothing to resolve with.
@@ -474,7 +496,8 @@ put_year(struct ingest *in, struct op *op, int idx)
 static void
 resolve_place(struct ingest *in, struct op *op)
 {
-	const char *code = fv(in, "village_code");
+	char code_buf[32];
+	const char *code = division_code(fv(in, "village_code"), code_buf);
 	const char *county = fv(in, "county");
 	const char *township = fv(in, "township");
 	const char *village = fv(in, "village");

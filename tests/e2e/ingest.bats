@@ -266,3 +266,13 @@ D08|P2|r.csv:4" "$(q "SELECT code, household_id, source FROM findings ORDER BY c
 	assert_eq "2" "$(q "SELECT count(*) FROM findings")"
 	assert_eq "3" "$(q "SELECT count(*) FROM roster_households")"
 }
+
+@test "village codes as spreadsheets leave them: '210921103201 and 210921103200.0" {
+	printf '户编号,户主姓名,户主证件号码,区划代码\nH1,王五,210921195511200032,210921103200.0\nH2,李,210921197003040027,'"'"'210921103201\nH3,赵,21092119650812001X,2109211032\n' > "$TMP/c.csv"
+	ingest --kind roster "$TMP/c.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "H1|210921103200
+H2|210921103201
+H3|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households ORDER BY line")"
+	assert_eq "D05|H3" "$(q "SELECT code, household_id FROM findings")"
+}
