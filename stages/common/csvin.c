@@ -658,6 +658,15 @@ guess_encoding(const unsigned char *s, size_t n, bool whole_file)
 			i++;
 			continue;
 		}
+		/* CJK text is three-byte sequences that are always valid
+		 * (lead E1-EC, EE-EF): counted without utf8proc. */
+		if (n - i >= 3 && s[i] >= 0xE1 && s[i] != 0xED &&
+		    s[i] <= 0xEF && (s[i + 1] & 0xC0) == 0x80 &&
+		    (s[i + 2] & 0xC0) == 0x80) {
+			valid++;
+			i += 3;
+			continue;
+		}
 		k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
 		if (k > 0) {
 			valid++;
@@ -767,9 +776,16 @@ struct candidate {
 	char delim;
 };
 
+/*
+ * Scores one candidate line under each delimiter into *BEST. A line only
+ * matters when it beats FLOOR, the best score so far, and a score never
+ * exceeds the number of cells (csvin_header_score's contract): under a
+ * delimiter that gives at most FLOOR cells the scorer is not called. That
+ * skips the data lines of the look-ahead once a full header was seen.
+ */
 static int
 score_line(struct csvin *in, const char *s, size_t len, csvin_header_score sc,
-           void *ctx, struct candidate *best)
+           void *ctx, int floor, struct candidate *best)
 {
 	static const char delims[] = {',', '\t'};
 	struct candidate c;
@@ -781,9 +797,13 @@ score_line(struct csvin *in, const char *s, size_t len, csvin_header_score sc,
 			return -1;
 		c.delim = delims[i];
 		c.nfields = in->fields.n;
-		c.score =
-		    sc ? sc(fields_ptrs(&in->fields), c.nfields, ctx)
-		       : count_nonempty(fields_ptrs(&in->fields), c.nfields);
+		if (floor >= 0 && c.nfields <= (size_t)floor)
+			c.score = 0; /* cannot beat FLOOR: value unused */
+		else if (sc != NULL)
+			c.score = sc(fields_ptrs(&in->fields), c.nfields, ctx);
+		else
+			c.score =
+			    count_nonempty(fields_ptrs(&in->fields), c.nfields);
 		if (c.score > best->score ||
 		    (c.score == best->score && c.nfields > best->nfields))
 			*best = c;
@@ -857,7 +877,7 @@ find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
 		s = q->text + q->v[i].off;
 		if (is_blank(s, q->v[i].len) || q->v[i].too_long)
 			continue;
-		if (score_line(in, s, q->v[i].len, sc, ctx, &c) < 0)
+		if (score_line(in, s, q->v[i].len, sc, ctx, best.score, &c) < 0)
 			goto fail;
 		if (c.score > best.score) {
 			best = c;

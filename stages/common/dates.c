@@ -62,11 +62,27 @@ civil_from_days(long z, int *y, int *m, int *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* Value of the N ASCII digits at S (the caller checked they are). */
+static int
+digits_value(const char *s, int n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
 long
 date_days(const char *iso)
 {
 	int y = 0, m = 0, d = 0;
 
+	/* The usual exact form is read directly; anything else as before. */
+	if (date_is_iso(iso))
+		return days_from_civil(digits_value(iso, 4),
+		                       digits_value(iso + 5, 2),
+		                       digits_value(iso + 8, 2));
 	if (sscanf(iso, "%4d-%2d-%2d", &y, &m, &d) != 3)
 		return 0;
 	return days_from_civil(y, m, d);
@@ -83,14 +99,29 @@ date_today(char iso[11])
 		strcpy(iso, "1970-01-01");
 }
 
+/* Writes the N low decimal digits of V at OUT, zero-padded. */
+static void
+put_digits(char *out, unsigned v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 static enum date_result
 put_iso(int y, int m, int d, char iso[11])
 {
 	if (!date_valid(y, m, d))
 		return DATE_BAD;
-	/* The modulos only tell the compiler what date_valid() ensured. */
-	snprintf(iso, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
-	         (unsigned)m % 100u, (unsigned)d % 100u);
+	/* Written by hand, not with snprintf(): this runs for every date
+	 * cell of every export row. */
+	put_digits(iso, (unsigned)y, 4);
+	iso[4] = '-';
+	put_digits(iso + 5, (unsigned)m, 2);
+	iso[7] = '-';
+	put_digits(iso + 8, (unsigned)d, 2);
+	iso[10] = '\0';
 	return DATE_OK;
 }
 
@@ -116,8 +147,11 @@ read_digits(const char **p, int min, int max, int *val)
 static bool
 skip(const char **s, const char *prefix)
 {
-	size_t n = strlen(prefix);
+	size_t n;
 
+	if (**s != *prefix) /* most dates use '-' or '/', not 年 */
+		return false;
+	n = strlen(prefix);
 	if (strncmp(*s, prefix, n) != 0)
 		return false;
 	*s += n;
@@ -154,15 +188,12 @@ parse_ymd(const char *s, char iso[11])
 	return *s == '\0' ? put_iso(y, m, d, iso) : DATE_BAD;
 }
 
-/* 20200430. */
+/* 20200430: S is exactly eight ASCII digits. */
 static enum date_result
 parse_ymd_compact(const char *s, char iso[11])
 {
-	int y, m, d;
-
-	if (sscanf(s, "%4d%2d%2d", &y, &m, &d) != 3)
-		return DATE_BAD;
-	return put_iso(y, m, d, iso);
+	return put_iso(digits_value(s, 4), digits_value(s + 4, 2),
+	               digits_value(s + 6, 2), iso);
 }
 
 /*
@@ -221,32 +252,77 @@ strip_time_and_spaces(char *s)
 	*w = '\0';
 }
 
+/*
+ * Copies S into BUF (CAP bytes) without its leading spaces when S holds
+ * only printable ASCII and CJK ideographs (年月日号): text_clean() would
+ * only trim and collapse its spaces, and strip_time_and_spaces() drops
+ * every space anyway, so the copy parses exactly as the cleaned text.
+ * Returns false when S needs text_clean() (or is too long for BUF).
+ */
+static bool
+copy_simple(const char *s, char *buf, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	while (*p == ' ')
+		p++;
+	for (; *p != '\0'; p++) {
+		if (n + 3 >= cap)
+			return false;
+		if (*p >= 0x20 && *p <= 0x7E) {
+			buf[n++] = (char)*p;
+			continue;
+		}
+		/* U+4E00 (E4 B8 80) .. U+9FFF (E9 BF BF), as text.c */
+		if (*p < 0xE4 || *p > 0xE9 || (*p == 0xE4 && p[1] < 0xB8) ||
+		    (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return false;
+		memcpy(buf + n, p, 3);
+		n += 3;
+		p += 2;
+	}
+	buf[n] = '\0';
+	return true;
+}
+
+/* Parses C, cleaned and not empty, in place. */
+static enum date_result
+parse_clean(char *c, char iso[11])
+{
+	size_t intlen;
+
+	strip_time_and_spaces(c);
+	if (all_digits(c, &intlen)) {
+		if (intlen == 8 && c[8] == '\0')
+			return parse_ymd_compact(c, iso);
+		if (intlen <= 7)
+			return parse_serial(strtol(c, NULL, 10), iso);
+		return DATE_BAD;
+	}
+	return parse_ymd(c, iso);
+}
+
 enum date_result
 date_parse(const char *s, char iso[11])
 {
-	enum date_result res = DATE_BAD;
-	char *c;
-	size_t intlen;
+	enum date_result res;
+	char buf[64], *c;
 
+	if (s == NULL)
+		s = "";
 	/* Clean first: S may be ISO itself (re-checking a stored date). */
+	if (copy_simple(s, buf, sizeof buf)) {
+		iso[0] = '\0';
+		if (buf[0] == '\0')
+			return DATE_EMPTY;
+		return parse_clean(buf, iso);
+	}
 	c = text_clean(s);
 	iso[0] = '\0';
 	if (c == NULL)
 		return DATE_BAD;
-	if (c[0] == '\0') {
-		res = DATE_EMPTY;
-		goto done;
-	}
-	strip_time_and_spaces(c);
-	if (all_digits(c, &intlen)) {
-		if (intlen == 8 && c[8] == '\0')
-			res = parse_ymd_compact(c, iso);
-		else if (intlen <= 7)
-			res = parse_serial(strtol(c, NULL, 10), iso);
-	} else {
-		res = parse_ymd(c, iso);
-	}
-done:
+	res = c[0] == '\0' ? DATE_EMPTY : parse_clean(c, iso);
 	free(c);
 	return res;
 }
@@ -254,7 +330,7 @@ done:
 bool
 date_is_iso(const char *s)
 {
-	int y, m, d, n = 0;
+	int y, m, d;
 	size_t i;
 
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
@@ -262,7 +338,8 @@ date_is_iso(const char *s)
 	for (i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
 			return false;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-		return false;
+	y = digits_value(s, 4);
+	m = digits_value(s + 5, 2);
+	d = digits_value(s + 8, 2);
 	return date_valid(y, m, d);
 }

@@ -60,20 +60,24 @@ id_from15(const char *id15, char out[19])
 bool
 id_province_known(const char *two_digits)
 {
-	/* GB/T 2260 provinces; 71 Taiwan, 81 Hong Kong, 82 Macao. */
-	static const char *const known[] = {
-	    "11", "12", "13", "14", "15", "21", "22", "23", "31",
-	    "32", "33", "34", "35", "36", "37", "41", "42", "43",
-	    "44", "45", "46", "50", "51", "52", "53", "54", "61",
-	    "62", "63", "64", "65", "71", "81", "82"};
-	size_t i;
+	/* GB/T 2260 provinces; 71 Taiwan, 81 Hong Kong, 82 Macao. One flag
+	 * per code 10..89 (a table, not 34 strncmp() per ID read). */
+	static const char *const known = "0111110000" /* 1x: 11-15 */
+	                                 "0111000000" /* 2x: 21-23 */
+	                                 "0111111100" /* 3x: 31-37 */
+	                                 "0111111000" /* 4x: 41-46 */
+	                                 "1111100000" /* 5x: 50-54 */
+	                                 "0111110000" /* 6x: 61-65 */
+	                                 "0100000000" /* 7x: 71 */
+	                                 "0110000000" /* 8x: 81, 82 */;
+	int tens, units;
 
-	if (two_digits == NULL)
+	if (two_digits == NULL || two_digits[0] < '1' || two_digits[0] > '8' ||
+	    two_digits[1] < '0' || two_digits[1] > '9')
 		return false;
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strncmp(two_digits, known[i], 2) == 0)
-			return true;
-	return false;
+	tens = two_digits[0] - '1';
+	units = two_digits[1] - '0';
+	return known[tens * 10 + units] == '1';
 }
 
 const char *
@@ -162,6 +166,30 @@ clean_id_text(const char *raw)
 }
 
 /*
+ * clean_id_text() without text_clean() for the usual cell: printable
+ * ASCII only, which text_clean() would only trim and collapse, and every
+ * space goes anyway. Writes into BUF (CAP bytes); returns false when RAW
+ * needs the full treatment or does not fit.
+ */
+static bool
+clean_id_ascii(const char *raw, char *buf, size_t cap)
+{
+	const unsigned char *r = (const unsigned char *)raw;
+	size_t n = 0;
+
+	while (*r == '\'' || *r == '`' || *r == '"' || *r == ' ')
+		r++;
+	for (; *r != '\0'; r++) {
+		if (*r < 0x20 || *r > 0x7E || n + 1 >= cap)
+			return false;
+		if (*r != ' ')
+			buf[n++] = *r == 'x' ? 'X' : (char)*r;
+	}
+	buf[n] = '\0';
+	return true;
+}
+
+/*
  * Province and birth date of the 18-digit ID in OUT->id; marks OUT
  * malformed and returns false when either is impossible or the birth date
  * is after AS_OF.
@@ -169,6 +197,7 @@ clean_id_text(const char *raw)
 static bool
 plausible(struct id_norm *out, const char *as_of)
 {
+	const char *b = out->id + 6;
 	char why[64], birth[11];
 	int y, m, d;
 
@@ -177,15 +206,24 @@ plausible(struct id_norm *out, const char *as_of)
 		set_malformed(out, why);
 		return false;
 	}
-	if (sscanf(out->id + 6, "%4d%2d%2d", &y, &m, &d) != 3 ||
-	    y < BIRTH_YEAR_MIN || !date_valid(y, m, d)) {
+	/* The caller checked the 17 digits: read them directly. */
+	y = (b[0] - '0') * 1000 + (b[1] - '0') * 100 + (b[2] - '0') * 10 +
+	    (b[3] - '0');
+	m = (b[4] - '0') * 10 + (b[5] - '0');
+	d = (b[6] - '0') * 10 + (b[7] - '0');
+	if (y < BIRTH_YEAR_MIN || !date_valid(y, m, d)) {
 		snprintf(why, sizeof why, "birth date %.8s impossible",
 		         out->id + 6);
 		set_malformed(out, why);
 		return false;
 	}
-	snprintf(birth, sizeof birth, "%04u-%02u-%02u", (unsigned)y % 10000u,
-	         (unsigned)m % 100u, (unsigned)d % 100u);
+	/* "YYYY-MM-DD" from the digits as they stand */
+	memcpy(birth, b, 4);
+	birth[4] = '-';
+	memcpy(birth + 5, b + 4, 2);
+	birth[7] = '-';
+	memcpy(birth + 8, b + 6, 2);
+	birth[10] = '\0';
 	if (strcmp(birth, as_of) > 0) {
 		snprintf(why, sizeof why, "birth date %s after %s", birth,
 		         as_of);
@@ -318,7 +356,7 @@ drop_zero_fraction(char *s)
 void
 id_normalise(const char *raw, const char *as_of, struct id_norm *out)
 {
-	char today[11], why[64];
+	char today[11], why[64], ascii[128];
 	char *c;
 	bool whole;
 	size_t n;
@@ -331,7 +369,9 @@ id_normalise(const char *raw, const char *as_of, struct id_norm *out)
 	}
 	if (raw == NULL)
 		return;
-	if ((c = clean_id_text(raw)) == NULL) {
+	if (clean_id_ascii(raw, ascii, sizeof ascii))
+		c = ascii;
+	else if ((c = clean_id_text(raw)) == NULL) {
 		set_malformed(out, "invalid UTF-8");
 		return;
 	}
@@ -356,5 +396,6 @@ id_normalise(const char *raw, const char *as_of, struct id_norm *out)
 		set_malformed(out, "characters");
 	}
 done:
-	free(c);
+	if (c != ascii)
+		free(c);
 }

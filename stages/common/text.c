@@ -3,10 +3,33 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <utf8proc.h>
+
+/* True when the eight bytes at P are all ASCII. */
+static bool
+ascii8(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof w);
+	return (w & 0x8080808080808080ULL) == 0;
+}
+
+/*
+ * True for a three-byte sequence with lead E1-EC or EE-EF and two
+ * continuation bytes: always well-formed (E0 can be overlong, ED can be
+ * a surrogate; those go to utf8proc). Covers every CJK ideograph.
+ */
+static bool
+plain_three_byte(const unsigned char *p)
+{
+	return p[0] >= 0xE1 && p[0] <= 0xEF && p[0] != 0xED &&
+	       (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80;
+}
 
 bool
 text_utf8_valid(const char *s, size_t len)
@@ -16,9 +39,20 @@ text_utf8_valid(const char *s, size_t len)
 	utf8proc_int32_t cp;
 
 	while (len > 0) {
+		/* Most of an export is ASCII: skip it eight bytes at a time. */
+		if (len >= 8 && ascii8(p)) {
+			p += 8;
+			len -= 8;
+			continue;
+		}
 		if (*p < 0x80) {
 			p++;
 			len--;
+			continue;
+		}
+		if (len >= 3 && plain_three_byte(p)) {
+			p += 3;
+			len -= 3;
 			continue;
 		}
 		n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
@@ -39,6 +73,10 @@ is_space_cp(utf8proc_int32_t cp)
 
 	if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r')
 		return true;
+	/* no other ASCII character or CJK ideograph is a space: skip the
+	 * table look-up for them */
+	if (cp < 0x80 || (cp >= 0x4E00 && cp <= 0x9FFF))
+		return false;
 	cat = utf8proc_category(cp);
 	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
 	       cat == UTF8PROC_CATEGORY_ZP;
@@ -54,6 +92,11 @@ is_dropped_cp(utf8proc_int32_t cp)
 		return true;
 	if (cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD)
 		return true;
+	/* the ASCII controls (Cc) and no CJK ideograph: no look-up */
+	if (cp < 0x80)
+		return cp < 0x20 || cp == 0x7F;
+	if (cp >= 0x4E00 && cp <= 0x9FFF)
+		return false;
 	return utf8proc_category(cp) == UTF8PROC_CATEGORY_CC;
 }
 
@@ -101,8 +144,9 @@ squeeze_spaces(const utf8proc_uint8_t *src)
  * utf8proc for them makes ingest several times faster.
  */
 static bool
-already_clean(const unsigned char *p)
+already_clean(const unsigned char *p, size_t *len)
 {
+	const unsigned char *start = p;
 	unsigned char prev = ' ';
 
 	if (*p == ' ')
@@ -125,6 +169,7 @@ already_clean(const unsigned char *p)
 		p += 2;
 		prev = 'x';
 	}
+	*len = (size_t)(p - start);
 	return prev != ' ';
 }
 
@@ -133,12 +178,17 @@ text_clean(const char *s)
 {
 	utf8proc_uint8_t *nfkc = NULL;
 	utf8proc_ssize_t n;
+	size_t len = 0;
 	char *out;
 
 	if (s == NULL)
 		s = "";
-	if (*s == '\0' || already_clean((const unsigned char *)s))
-		return strdup(s);
+	if (*s == '\0' || already_clean((const unsigned char *)s, &len)) {
+		/* the length is known: no second strlen() in strdup() */
+		if ((out = malloc(len + 1)) != NULL)
+			memcpy(out, s, len + 1);
+		return out;
+	}
 	if (!text_utf8_valid(s, strlen(s))) {
 		errno = EILSEQ;
 		return NULL;
@@ -178,6 +228,26 @@ is_name_dot(utf8proc_int32_t cp)
 	}
 }
 
+/*
+ * Decodes the character at P, valid UTF-8 made by text_clean(), into *CP;
+ * returns its length. ASCII and three-byte characters (every CJK one) are
+ * decoded here, the rest by utf8proc.
+ */
+static utf8proc_ssize_t
+next_cp(const utf8proc_uint8_t *p, utf8proc_int32_t *cp)
+{
+	if (*p < 0x80) {
+		*cp = *p;
+		return 1;
+	}
+	if (plain_three_byte(p)) {
+		*cp = (utf8proc_int32_t)((p[0] & 0x0F) << 12 |
+		                         (p[1] & 0x3F) << 6 | (p[2] & 0x3F));
+		return 3;
+	}
+	return utf8proc_iterate(p, -1, cp);
+}
+
 char *
 text_name(const char *s)
 {
@@ -195,7 +265,7 @@ text_name(const char *s)
 		goto done;
 	o = out;
 	for (p = (const utf8proc_uint8_t *)clean; *p != '\0'; p += n) {
-		n = utf8proc_iterate(p, -1, &cp);
+		n = next_cp(p, &cp);
 		if (n <= 0)
 			break;
 		if (cp == ' ')
@@ -208,7 +278,9 @@ text_name(const char *s)
 			o +=
 			    utf8proc_encode_char(0x00B7, (utf8proc_uint8_t *)o);
 		dot = false;
-		o += utf8proc_encode_char(cp, (utf8proc_uint8_t *)o);
+		/* the character as it was: same bytes as re-encoding it */
+		memcpy(o, p, (size_t)n);
+		o += n;
 	}
 	*o = '\0';
 done:

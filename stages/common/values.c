@@ -88,32 +88,84 @@ decimal_value(char *s, double *out)
 	return errno == 0 && isfinite(*out);
 }
 
+/* A cleaned cell: in BUF when short and simple, else malloc'd. */
+struct scratch {
+	char *c;
+	char buf[64];
+};
+
 /*
- * Clean S, drop its spaces and hand it back in *C (caller frees).
- * Returns VALUE_EMPTY/VALUE_BAD when the caller should stop, VALUE_OK
- * when *C holds text to parse.
+ * Copies S without its spaces into SC->buf when S holds only printable
+ * ASCII and CJK ideographs U+4E00-U+9FFF: text_clean() would only trim
+ * and collapse its spaces, and prepare() drops them all anyway. False
+ * when S needs text_clean() or does not fit.
+ */
+static bool
+copy_simple(const char *s, struct scratch *sc)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	for (; *p != '\0'; p++) {
+		if (n + 3 >= sizeof sc->buf)
+			return false;
+		if (*p >= 0x20 && *p <= 0x7E) {
+			if (*p != ' ')
+				sc->buf[n++] = (char)*p;
+			continue;
+		}
+		/* U+4E00 (E4 B8 80) .. U+9FFF (E9 BF BF), as text.c */
+		if (*p < 0xE4 || *p > 0xE9 || (*p == 0xE4 && p[1] < 0xB8) ||
+		    (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return false;
+		memcpy(sc->buf + n, p, 3);
+		n += 3;
+		p += 2;
+	}
+	sc->buf[n] = '\0';
+	sc->c = sc->buf;
+	return true;
+}
+
+/*
+ * Clean S, drop its spaces and hand it back in SC->c (release with
+ * scratch_free(), also after a failure). Returns VALUE_EMPTY/VALUE_BAD
+ * when the caller should stop, VALUE_OK when SC->c holds text to parse.
+ * Most cells take the copy_simple() path and cost no allocation.
  */
 static enum value_result
-prepare(const char *s, char **c)
+prepare(const char *s, struct scratch *sc)
 {
-	if ((*c = text_clean(s)) == NULL)
-		return VALUE_BAD;
-	if ((*c)[0] == '\0')
-		return VALUE_EMPTY;
-	drop_spaces(*c);
-	return VALUE_OK;
+	sc->c = NULL;
+	if (s == NULL)
+		s = "";
+	if (!copy_simple(s, sc)) {
+		if ((sc->c = text_clean(s)) == NULL)
+			return VALUE_BAD;
+		drop_spaces(sc->c);
+	}
+	return sc->c[0] == '\0' ? VALUE_EMPTY : VALUE_OK;
+}
+
+static void
+scratch_free(struct scratch *sc)
+{
+	if (sc->c != sc->buf)
+		free(sc->c);
 }
 
 enum value_result
 value_money(const char *s, double *yuan)
 {
 	enum value_result res;
+	struct scratch sc;
 	char *c, *p;
 	double v, scale = 1;
 	bool negative = false;
 
-	if ((res = prepare(s, &c)) != VALUE_OK)
+	if ((res = prepare(s, &sc)) != VALUE_OK)
 		goto done;
+	c = sc.c;
 	res = VALUE_BAD;
 	p = c;
 	if (*p == '-') {
@@ -136,28 +188,40 @@ value_money(const char *s, double *yuan)
 	*yuan = v + 0.0; /* never -0 */
 	res = VALUE_OK;
 done:
-	free(c);
+	scratch_free(&sc);
 	return res;
 }
 
 enum value_result
 value_number(const char *s, double *out)
 {
-	static const char *const units[] = {"平方米", "平米", "M2",
-	                                    "m2",     "人",   "口"};
+	/* lengths in bytes: the suffixes are compared without strlen() */
+	static const struct {
+		const char *text;
+		size_t len;
+	} units[] = {{"平方米", 9}, {"平米", 6}, {"M2", 2},
+	             {"m2", 2},     {"人", 3},   {"口", 3}};
 	enum value_result res;
+	struct scratch sc;
+	size_t i, n;
 	char *c;
-	size_t i;
 
-	if ((res = prepare(s, &c)) != VALUE_OK)
+	if ((res = prepare(s, &sc)) != VALUE_OK)
 		goto done;
-	/* ㎡ and m² arrive as "m2" after NFKC. */
+	c = sc.c;
+	/* ㎡ and m² arrive as "m2" after NFKC. The first unit that ends C
+	 * is cut, as cut_suffix() would, measuring C once. */
+	n = strlen(c);
 	for (i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (cut_suffix(c, units[i]))
+		if (n >= units[i].len &&
+		    memcmp(c + n - units[i].len, units[i].text, units[i].len) ==
+		        0) {
+			c[n - units[i].len] = '\0';
 			break;
+		}
 	res = decimal_value(c, out) ? VALUE_OK : VALUE_BAD;
 done:
-	free(c);
+	scratch_free(&sc);
 	return res;
 }
 
@@ -165,11 +229,13 @@ enum value_result
 value_year(const char *s, int *year)
 {
 	enum value_result res;
+	struct scratch sc;
 	char *c;
 	int y;
 
-	if ((res = prepare(s, &c)) != VALUE_OK)
+	if ((res = prepare(s, &sc)) != VALUE_OK)
 		goto done;
+	c = sc.c;
 	if (!cut_suffix(c, "年度"))
 		(void)cut_suffix(c, "年");
 	res = VALUE_BAD;
@@ -181,7 +247,7 @@ value_year(const char *s, int *year)
 	*year = y;
 	res = VALUE_OK;
 done:
-	free(c);
+	scratch_free(&sc);
 	return res;
 }
 
@@ -189,11 +255,13 @@ enum value_result
 value_count(const char *s, int *count)
 {
 	enum value_result res;
+	struct scratch sc;
 	char *c;
 	long n;
 
-	if ((res = prepare(s, &c)) != VALUE_OK)
+	if ((res = prepare(s, &sc)) != VALUE_OK)
 		goto done;
+	c = sc.c;
 	res = VALUE_OK;
 	if (strcmp(c, "有") == 0 || strcmp(c, "是") == 0) {
 		*count = 1;
@@ -214,7 +282,7 @@ value_count(const char *s, int *count)
 	*count = (int)n;
 	res = VALUE_OK;
 done:
-	free(c);
+	scratch_free(&sc);
 	return res;
 }
 
