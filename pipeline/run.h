@@ -51,7 +51,6 @@ int run_explicit(const struct run_options *opt);
  */
 int run_nightly(const struct run_options *opt);
 
-
 /* --- run folders (rundir.c) ------------------------------------------ */
 
 /*

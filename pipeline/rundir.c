@@ -280,7 +280,8 @@ lock_holder(int fd)
 		if (n > 0) {
 			buf[n] = '\0';
 			pid = strtol(buf, NULL, 10);
-			if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			if (pid > 0 &&
+			    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
 				return pid;
 		}
 		usleep(10000);

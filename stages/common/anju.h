@@ -13,10 +13,10 @@
 #define ANJU_VERSION "0.1.0"
 
 enum anju_exit {
-	ANJU_EXIT_OK = 0,	  /* done; findings are normal output */
-	ANJU_EXIT_USAGE = 64,	  /* bad command line */
-	ANJU_EXIT_DATAERR = 65,	  /* input data unusable */
-	ANJU_EXIT_NOINPUT = 66,	  /* input file missing or a directory */
+	ANJU_EXIT_OK = 0,         /* done; findings are normal output */
+	ANJU_EXIT_USAGE = 64,     /* bad command line */
+	ANJU_EXIT_DATAERR = 65,   /* input data unusable */
+	ANJU_EXIT_NOINPUT = 66,   /* input file missing or a directory */
 	ANJU_EXIT_SOFTWARE = 70,  /* internal error */
 	ANJU_EXIT_CANTCREAT = 73, /* cannot write output */
 	ANJU_EXIT_TEMPFAIL = 75,  /* another run holds the lock */
@@ -34,7 +34,7 @@ const char *anju_progname(void);
  * "PROG: message"); LINE 0 omits the line number. Never exits.
  */
 void anju_msg(const char *file, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* vprintf-style variant of anju_msg(). */
 void anju_vmsg(const char *file, size_t line, const char *fmt, va_list ap);

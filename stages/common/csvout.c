@@ -32,7 +32,7 @@ csvout_open(const char *path, int flags, char *err, size_t errlen)
 	w->f = fopen(w->tmp, "wb");
 	if (w->f == NULL) {
 		snprintf(err, errlen, "cannot create %s: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		goto fail;
 	}
 	if ((flags & CSVOUT_BOM) && fputs("\xEF\xBB\xBF", w->f) == EOF)
@@ -72,8 +72,8 @@ csvout_row(struct csvout *w, const char *const *cells, size_t n)
 
 	for (i = 0; i < n; i++) {
 		const char *c = cells[i] ? cells[i] : "";
-		char *safe = (w->flags & CSVOUT_SAFE) ? csvout_neutralise(c)
-						      : NULL;
+		char *safe =
+		    (w->flags & CSVOUT_SAFE) ? csvout_neutralise(c) : NULL;
 
 		if (i > 0 && fputc(',', w->f) == EOF)
 			w->failed = 1;
@@ -109,17 +109,17 @@ csvout_close(struct csvout *w, char *err, size_t errlen)
 	if (fflush(w->f) != 0 || ferror(w->f) || w->failed ||
 	    fsync(fileno(w->f)) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", w->path,
-			 strerror(errno ? errno : EIO));
+		         strerror(errno ? errno : EIO));
 		rc = -1;
 	}
 	if (fclose(w->f) != 0 && rc == 0) {
 		snprintf(err, errlen, "cannot write %s: %s", w->path,
-			 strerror(errno));
+		         strerror(errno));
 		rc = -1;
 	}
 	if (rc == 0 && rename(w->tmp, w->path) != 0) {
 		snprintf(err, errlen, "cannot rename into %s: %s", w->path,
-			 strerror(errno));
+		         strerror(errno));
 		rc = -1;
 	}
 	if (rc != 0)

@@ -10,10 +10,10 @@
 #include <stddef.h>
 
 enum {
-	CSVOUT_BOM = 1,	 /* start with a UTF-8 BOM (Excel, WPS) */
+	CSVOUT_BOM = 1,  /* start with a UTF-8 BOM (Excel, WPS) */
 	CSVOUT_SAFE = 2, /* neutralise cells a spreadsheet would read as a
-			    formula (leading = + - @, tab, CR): a ' is put
-			    in front */
+	                    formula (leading = + - @, tab, CR): a ' is put
+	                    in front */
 	CSVOUT_CRLF = 4, /* end rows with CRLF instead of LF */
 };
 
@@ -25,7 +25,7 @@ struct csvout;
  * ERR (then the caller exits ANJU_EXIT_CANTCREAT).
  */
 struct csvout *csvout_open(const char *path, int flags, char *err,
-			   size_t errlen);
+                           size_t errlen);
 
 /* Write one row of N cells; a NULL cell is empty. Returns 0 or -1. */
 int csvout_row(struct csvout *w, const char *const *cells, size_t n);

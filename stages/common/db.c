@@ -73,11 +73,11 @@ apply_schema(sqlite3 *db, char *err, size_t errlen)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/schemas/workspace.sql",
-		 anju_datadir());
+	         anju_datadir());
 	sql = slurp(path);
 	if (sql == NULL) {
 		snprintf(err, errlen, "cannot read schema %s: %s", path,
-			 strerror(errno));
+		         strerror(errno));
 		return ANJU_EXIT_SOFTWARE;
 	}
 	rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen) ||
@@ -104,24 +104,24 @@ db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 		return ANJU_EXIT_CANTCREAT;
 	}
 	if (sqlite3_open_v2(path, &db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open workspace: %s",
-			 db ? sqlite3_errmsg(db) : "out of memory");
+		         db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return ANJU_EXIT_CANTCREAT;
 	}
 	sqlite3_busy_timeout(db, 5000);
 	if (user_version(db, &version) != 0) {
 		snprintf(err, errlen, "not an SQLite workspace: %s",
-			 sqlite3_errmsg(db));
+		         sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return ANJU_EXIT_DATAERR;
 	}
 	if (version > ANJU_SCHEMA_VERSION) {
 		snprintf(err, errlen,
-			 "workspace schema %d is newer than this anju (%d)",
-			 version, ANJU_SCHEMA_VERSION);
+		         "workspace schema %d is newer than this anju (%d)",
+		         version, ANJU_SCHEMA_VERSION);
 		sqlite3_close(db);
 		return ANJU_EXIT_DATAERR;
 	}
@@ -130,9 +130,10 @@ db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 		sqlite3_close(db);
 		return rc;
 	}
-	if (db_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
-			"PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
-		    err, errlen) != 0) {
+	if (db_exec(db,
+	            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+	            "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
+	            err, errlen) != 0) {
 		sqlite3_close(db);
 		return ANJU_EXIT_CANTCREAT;
 	}
@@ -147,7 +148,7 @@ db_prepare(sqlite3 *db, const char *sql)
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 		anju_msg(NULL, 0, "sqlite: %s (in: %.60s)", sqlite3_errmsg(db),
-			 sql);
+		         sql);
 		return NULL;
 	}
 	return st;
@@ -190,7 +191,7 @@ int
 db_set_info(sqlite3 *db, const char *key, const char *value)
 {
 	sqlite3_stmt *st = db_prepare(
-		db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?, ?)");
+	    db, "INSERT OR REPLACE INTO run_info (key, value) VALUES (?, ?)");
 	int rc;
 
 	if (st == NULL)
@@ -206,7 +207,7 @@ int
 db_get_info(sqlite3 *db, const char *key, char *buf, size_t buflen)
 {
 	sqlite3_stmt *st =
-		db_prepare(db, "SELECT value FROM run_info WHERE key = ?");
+	    db_prepare(db, "SELECT value FROM run_info WHERE key = ?");
 	int rc = -1;
 
 	buf[0] = '\0';
@@ -215,7 +216,7 @@ db_get_info(sqlite3 *db, const char *key, char *buf, size_t buflen)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(buf, buflen, "%s",
-			 (const char *)sqlite3_column_text(st, 0));
+		         (const char *)sqlite3_column_text(st, 0));
 		rc = 0;
 	}
 	sqlite3_finalize(st);

@@ -42,15 +42,14 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
  * Returns the statement (caller finalizes) or NULL after a message.
  */
 sqlite3_stmt *db_prepare_rows(sqlite3 *db, const char *head, const char *tuple,
-			      int rows);
+                              int rows);
 
 /*
  * Bind TEXT at 1-based INDEX: NULL or "" binds SQL NULL when
  * EMPTY_AS_NULL is nonzero. SQLITE_TRANSIENT, so the caller keeps its
  * buffer. Returns the sqlite3_bind_* result.
  */
-int db_bind_text(sqlite3_stmt *st, int index, const char *s,
-		 int empty_as_null);
+int db_bind_text(sqlite3_stmt *st, int index, const char *s, int empty_as_null);
 
 /* Store KEY=VALUE in run_info (replacing). Returns 0 or -1. */
 int db_set_info(sqlite3 *db, const char *key, const char *value);

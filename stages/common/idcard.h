@@ -10,16 +10,16 @@
 /* What id_normalise() concluded about an ID. Stored in the workspace as
  * the text of id_state_name(). */
 enum id_state {
-	ID_EMPTY,	/* nothing there */
-	ID_VALID,	/* 18 chars, check character right, real birth date,
-			   known province */
+	ID_EMPTY,       /* nothing there */
+	ID_VALID,       /* 18 chars, check character right, real birth date,
+	                   known province */
 	ID_CONVERTED15, /* valid 15-digit legacy ID, converted to 18 (D04) */
-	ID_BAD_CHECK,	/* 18 chars, well-formed, wrong check character (D01) */
-	ID_EXCEL_000,	/* 18 chars ending 000 that fail the check: Excel kept
-			   15 significant digits (D03) */
-	ID_EXCEL_SCI,	/* scientific notation such as 2.10921E+17 (D03) */
-	ID_MALFORMED,	/* wrong length or characters, impossible or future
-			   birth date, unknown province (D02) */
+	ID_BAD_CHECK,   /* 18 chars, well-formed, wrong check character (D01) */
+	ID_EXCEL_000,   /* 18 chars ending 000 that fail the check: Excel kept
+	                   15 significant digits (D03) */
+	ID_EXCEL_SCI,   /* scientific notation such as 2.10921E+17 (D03) */
+	ID_MALFORMED,   /* wrong length or characters, impossible or future
+	                   birth date, unknown province (D02) */
 };
 
 struct id_norm {

@@ -32,8 +32,8 @@ char *text_clean(const char *s);
  * removed and every middle-dot variant (U+00B7 ·, U+2022 •, U+30FB ・,
  * U+2027 ‧, U+FF65 ･, U+2219 ∙, U+22C5 ⋅, U+0387) replaced by U+00B7,
  * runs of dots collapsed to one, and dots at either end removed
- * ("阿卜杜拉 • 买买提" -> "阿卜杜拉·买买提", "王 小明" -> "王小明"). Returns malloc'd string owned by the caller, NULL on invalid
- * UTF-8 or ENOMEM.
+ * ("阿卜杜拉 • 买买提" -> "阿卜杜拉·买买提", "王 小明" -> "王小明"). Returns
+ * malloc'd string owned by the caller, NULL on invalid UTF-8 or ENOMEM.
  */
 char *text_name(const char *s);
 

@@ -56,7 +56,7 @@ void value_map_free(struct value_map *m);
  * without a trailing 级危房, 危房 or 级 (A级, D级危房, c 级 -> A, D, C).
  */
 const char *value_lookup(const struct value_map *m, const char *field,
-			 const char *raw, bool *empty);
+                         const char *raw, bool *empty);
 
 /*
  * Safety category of a canonical safety_means value: "鉴定安全",
@@ -64,7 +64,6 @@ const char *value_lookup(const struct value_map *m, const char *field,
  * 改造安全, 集体公租房 -> 保障安全) come from the same table, field
  * "safety_category".
  */
-const char *value_safety_category(const struct value_map *m,
-				  const char *means);
+const char *value_safety_category(const struct value_map *m, const char *means);
 
 #endif

@@ -22,8 +22,7 @@ load(void **state)
 	const char *dir = getenv("ANJU_DATADIR");
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/schemas/headers.tsv",
-		 dir ? dir : ".");
+	snprintf(path, sizeof(path), "%s/schemas/headers.tsv", dir ? dir : ".");
 	if (headers_load(path, &table, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
@@ -48,9 +47,9 @@ test_aliases_full_width_and_spaces(void **state)
 	assert_non_null(k);
 	/* NFKC turns （） into ()，and spaces never matter. */
 	assert_int_equal(headers_match(k, "县(市、区)"),
-			 headers_field(k, "county"));
+	                 headers_field(k, "county"));
 	assert_int_equal(headers_match(k, "改造面积(M2)"),
-			 headers_field(k, "area_m2"));
+	                 headers_field(k, "area_m2"));
 	assert_int_equal(headers_match(k, "不是列名"), -1);
 }
 
@@ -58,7 +57,8 @@ static void
 test_map_any_order_extra_columns(void **state)
 {
 	const struct header_kind *k = headers_kind(&table, "platform");
-	char *cells[] = {"序号", "身份证号码", "备注", "户主 姓名", "县（市、区）"};
+	char *cells[] = {"序号", "身份证号码", "备注", "户主 姓名",
+	                 "县（市、区）"};
 	int col[HEADERS_MAX_FIELDS];
 	char err[256];
 
@@ -113,11 +113,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_aliases_full_width_and_spaces),
-		cmocka_unit_test(test_map_any_order_extra_columns),
-		cmocka_unit_test(test_map_missing_required),
-		cmocka_unit_test(test_map_field_twice),
-		cmocka_unit_test(test_score_title_line_is_not_header),
+	    cmocka_unit_test(test_aliases_full_width_and_spaces),
+	    cmocka_unit_test(test_map_any_order_extra_columns),
+	    cmocka_unit_test(test_map_missing_required),
+	    cmocka_unit_test(test_map_field_twice),
+	    cmocka_unit_test(test_score_title_line_is_not_header),
 	};
 
 	return cmocka_run_group_tests(tests, load, unload);

@@ -93,10 +93,11 @@ static sqlite3_int64
 add_rec(sqlite3 *db, sqlite3_int64 hkey, const char *rid)
 {
 	sqlite3_stmt *st = db_prepare(
-	    db, "INSERT INTO platform_records (file_id, line, record_id,"
-	        " head_name, head_id, head_id_state, head_id_known,"
-	        " household_type, row_hash) VALUES (1, ?1, ?2, '王小明',"
-	        " '210921196508120013', 'valid', 18, '建档立卡贫困户', random())");
+	    db,
+	    "INSERT INTO platform_records (file_id, line, record_id,"
+	    " head_name, head_id, head_id_state, head_id_known,"
+	    " household_type, row_hash) VALUES (1, ?1, ?2, '王小明',"
+	    " '210921196508120013', 'valid', 18, '建档立卡贫困户', random())");
 	sqlite3_int64 rkey;
 
 	assert_non_null(st);
