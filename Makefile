@@ -44,12 +44,14 @@ SHARE     = $(BUILD)/share/anju
 
 .PHONY: all install deps test-deps sample test check unit units e2e bench format lint clean
 .SUFFIXES:
-# Keep the object files make would treat as intermediate.
-.SECONDARY:
 
 RUNBIN    = $(if $(wildcard pipeline/main.c),$(BUILD)/bin/anju-run)
+# Every object file, named so that make never treats one as intermediate
+# (an intermediate file is deleted after use and not rebuilt when missing).
+ALL_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard stages/*/*.c pipeline/*.c tools/*.c))
+UNIT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/test_*.c))
 
-all: $(BINS) $(RUNBIN) $(TOOLS) $(DIVDB) $(SHARE)/schemas.stamp
+all: $(ALL_OBJ) $(BINS) $(RUNBIN) $(TOOLS) $(DIVDB) $(SHARE)/schemas.stamp
 
 $(BUILD)/obj/%.o: %.c $(wildcard stages/common/*.h)
 	@mkdir -p $(dir $@)
@@ -119,7 +121,7 @@ check:
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror all units
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror unit e2e
 
-units: $(UNITS) $(SHARE)/schemas.stamp
+units: $(UNIT_OBJ) $(UNITS) $(SHARE)/schemas.stamp
 
 unit: units
 	@set -e; for t in $(UNITS); do echo "== $$t"; \

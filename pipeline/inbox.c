@@ -12,6 +12,8 @@
 #include "run.h"
 
 #include "anju.h"
+#include "csvin.h"
+#include "headers.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /*
@@ -187,9 +190,18 @@ inbox_select(const struct inbox_entry *entries, size_t n,
 	kind = calloc(n, sizeof(*kind));
 	if (series == NULL || kind == NULL)
 		goto out;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		kind[i] = inbox_classify(entries[i].name, series[i],
 		                         sizeof(series[i]));
+		if (kind[i] == INBOX_NONE && entries[i].by_header > 0) {
+			/* Recognised by content: its whole name is the
+			 * series, so its later versions still replace it. */
+			kind[i] = entries[i].by_header - 1;
+			series_key(entries[i].name,
+			           strcspn(entries[i].name, "."), series[i],
+			           sizeof(series[i]));
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct run_list *to;
 
@@ -213,10 +225,90 @@ out:
 	return rc;
 }
 
-/* Add NAME (copied) and its MTIME to *ENTRIES. Returns 0 or -1. */
+/* The kinds' scores of one header row, for inbox_sniff(). */
+struct sniff {
+	const struct header_table *t;
+	int score[INBOX_KINDS];
+	bool complete[INBOX_KINDS]; /* every required column there */
+};
+
+static const char *const sniff_kinds[INBOX_KINDS][3] = {
+    {"platform", NULL, NULL},
+    {"roster", "roster.person", NULL},
+    {"members", NULL, NULL},
+};
+
+/* csvin's header finder: the best score of any kind. */
+static int
+sniff_score(char *const *cells, size_t n, void *ctx)
+{
+	const struct header_table *t = ctx;
+	int best = 0;
+
+	for (int k = 0; k < INBOX_KINDS; k++) {
+		int s = headers_score(t, sniff_kinds[k], cells, n);
+
+		best = s > best ? s : best;
+	}
+	return best;
+}
+
+/* Score the header row CELLS for every kind into *S. */
+static void
+sniff_row(struct sniff *s, char *const *cells, size_t n)
+{
+	int col[HEADERS_MAX_FIELDS];
+	char err[256];
+
+	for (int k = 0; k < INBOX_KINDS; k++) {
+		s->score[k] = headers_score(s->t, sniff_kinds[k], cells, n);
+		s->complete[k] = false;
+		for (int j = 0; sniff_kinds[k][j] != NULL; j++) {
+			const struct header_kind *hk =
+			    headers_kind(s->t, sniff_kinds[k][j]);
+
+			if (hk != NULL && headers_map(hk, cells, n, col, err,
+			                              sizeof(err)) == 0)
+				s->complete[k] = true;
+		}
+	}
+}
+
+enum inbox_kind
+inbox_sniff(const char *path)
+{
+	static struct header_table table;
+	static int loaded; /* 0 not yet, 1 loaded, -1 failed */
+	struct sniff s = {.t = &table};
+	struct csvin *csv = NULL;
+	enum inbox_kind best = INBOX_NONE;
+	char file[4096], err[256];
+
+	if (loaded == 0) {
+		snprintf(file, sizeof(file), "%s/schemas/headers.tsv",
+		         anju_datadir());
+		loaded =
+		    headers_load(file, &table, err, sizeof(err)) == 0 ? 1 : -1;
+	}
+	if (loaded < 0 ||
+	    csvin_open(path, sniff_score, &table, &csv, err, sizeof(err)) != 0)
+		return INBOX_NONE;
+	sniff_row(&s, csvin_header(csv)->fields, csvin_header(csv)->nfields);
+	csvin_close(csv);
+	/* Ties go to the narrower source: a members export also reads as a
+	 * person-level roster without place columns. */
+	for (int k = INBOX_KINDS - 1; k >= 0; k--)
+		if (s.complete[k] &&
+		    (best == INBOX_NONE || s.score[k] > s.score[best]))
+			best = (enum inbox_kind)k;
+	return best;
+}
+
+/* Add NAME (copied), its MTIME and what its header says to *ENTRIES.
+ * Returns 0 or -1. */
 static int
 add_entry(struct inbox_entry **entries, size_t *n, size_t *cap,
-          const char *name, struct timespec mtime)
+          const char *name, struct timespec mtime, int by_header)
 {
 	char *copy;
 
@@ -233,8 +325,31 @@ add_entry(struct inbox_entry **entries, size_t *n, size_t *cap,
 		return -1;
 	(*entries)[*n].name = copy;
 	(*entries)[*n].mtime = mtime;
+	(*entries)[*n].by_header = by_header;
 	(*n)++;
 	return 0;
+}
+
+/*
+ * For a file whose name does not say its source but looks like an export
+ * (.csv, .tsv, .txt, not hidden or a lock file): its kind by header, + 1;
+ * else 0. Named files are not opened: the name decides.
+ */
+static int
+header_kind_of(const char *path, const char *name)
+{
+	char series[8];
+	size_t n = strlen(name);
+	enum inbox_kind k;
+
+	if (inbox_classify(name, series, sizeof(series)) != INBOX_NONE ||
+	    name[0] == '.' || strncmp(name, "~$", 2) == 0 || n < 5 ||
+	    (strcasecmp(name + n - 4, ".csv") != 0 &&
+	     strcasecmp(name + n - 4, ".tsv") != 0 &&
+	     strcasecmp(name + n - 4, ".txt") != 0))
+		return 0;
+	k = inbox_sniff(path);
+	return k == INBOX_NONE ? 0 : (int)k + 1;
 }
 
 /*
@@ -261,7 +376,8 @@ read_inbox(const char *dir, struct inbox_entry **entries, size_t *n)
 		        (int)sizeof(path) ||
 		    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		rc = add_entry(entries, n, &cap, e->d_name, st.st_mtim);
+		rc = add_entry(entries, n, &cap, e->d_name, st.st_mtim,
+		               header_kind_of(path, e->d_name));
 	}
 	closedir(d);
 	return rc;

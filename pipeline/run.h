@@ -131,13 +131,27 @@ enum inbox_kind {
 struct inbox_entry {
 	const char *name;
 	struct timespec mtime;
+	/* What its header row says it is, for a name that does not: 0 not
+	 * known, else enum inbox_kind + 1 (so a zeroed entry knows nothing). */
+	int by_header;
 };
+
+/*
+ * Which source the export at PATH is, by its header row: the kind whose
+ * header aliases (schemas/headers.tsv) name the most of its columns, with
+ * every required column present. A members export and a person-level
+ * roster share their person columns: the roster has place or poverty
+ * columns too. Returns INBOX_NONE for a file that is no export (or cannot
+ * be read); never prints.
+ */
+enum inbox_kind inbox_sniff(const char *path);
 
 /*
  * Which source the file NAME is an export of, by its name: platform*,
  * 危房*, 农户档案*, 住房安全* are platform; roster*, 花名册*, 建档立卡*
  * roster; members*, 家庭成员* members (letters in any case), ending in
- * .csv, .tsv or .txt. Hidden and lock files (., ~$) are INBOX_NONE.
+ * .csv, .tsv or .txt. Hidden and lock files (., ~$) are INBOX_NONE, and
+ * so is any other name (inbox_select() then uses its by_header kind).
  * SERIES (SERIESLEN bytes) receives what tells one export of the source
  * from another: the rest of the name with the extension, date stamps
  * (20201102, 2020-11-02 ...), copy marks ((1), 副本, copy) and separators

@@ -454,3 +454,28 @@ wait_for_stage() {
 		"$(json "$m" 'sorted((k, v) for k, v in m["counts"]["by_status"].items() if v)')"
 	[ -d "$TMP/runs/latest/counties" ]
 }
+
+@test "run: inbox files whose names say nothing are recognised by their header" {
+	mkdir -p "$TMP/inbox"
+	cp "$TESTDATA/sample/platform_210904.csv" "$TMP/inbox/太平区2020年档案.csv"
+	cp "$TESTDATA/sample/platform_210921.csv" "$TMP/inbox/阜蒙县导出.csv"
+	cp "$TESTDATA/sample/platform_210922.csv" "$TMP/inbox/platform_210922.csv"
+	cp "$TESTDATA/sample/roster_household.csv" "$TMP/inbox/名单甲.csv"
+	cp "$TESTDATA/sample/roster_person.csv" "$TMP/inbox/名单乙.csv"
+	cp "$TESTDATA/sample/members.csv" "$TMP/inbox/成员.csv"
+	echo "说明" > "$TMP/inbox/说明.txt"
+	nightly --as-of 2020-12-31
+	[ "$status" -eq 0 ]
+	local m="$TMP/runs/latest/manifest.json"
+	assert_eq "members 成员.csv
+platform platform_210922.csv
+platform 太平区2020年档案.csv
+platform 阜蒙县导出.csv
+roster 名单乙.csv
+roster 名单甲.csv" "$(json "$m" '"\n".join(sorted(i["kind"] + " " + i["name"] for i in m["inputs"]))')"
+	# The same households as the sample's truth.
+	run python3 "$TESTDATA/score.py" --min-precision 1 --min-recall 1 \
+		--min-status 1 "$TESTDATA/sample" "$TMP/runs/latest"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../stages/ingest/headers.h"
+#include "headers.h"
 
 static struct header_table table;
 

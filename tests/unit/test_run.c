@@ -205,12 +205,9 @@ test_inbox_classify(void **state)
 	assert_string_equal(inbox_kind_name(INBOX_MEMBERS), "members");
 }
 
-#define E(name, sec, nsec)                                                     \
+#define E(file, sec, nsec)                                                     \
 	{                                                                      \
-		name,                                                          \
-		{                                                              \
-			sec, nsec                                              \
-		}                                                              \
+		.name = (file), .mtime = {(sec), (nsec)}, .by_header = 0       \
 	}
 
 static void
@@ -498,6 +495,54 @@ test_manifest(void **state)
 	assert_false(exists(path, "manifest.json"));
 }
 
+/* A file whose name says nothing is recognised by its header row. */
+static void
+test_inbox_sniff(void **state)
+{
+	(void)state;
+	assert_int_equal(inbox_sniff("testdata/ingest/platform_quirks.csv"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(
+	    inbox_sniff("testdata/ingest/roster_household_gb18030.csv"),
+	    INBOX_ROSTER);
+	assert_int_equal(
+	    inbox_sniff("testdata/ingest/roster_person_utf16le.csv"),
+	    INBOX_ROSTER);
+	/* Person columns only: the members export, not a roster. */
+	assert_int_equal(inbox_sniff("testdata/ingest/members.csv"),
+	                 INBOX_MEMBERS);
+	assert_int_equal(inbox_sniff("Makefile"), INBOX_NONE);
+	assert_int_equal(inbox_sniff("/nonexistent.csv"), INBOX_NONE);
+}
+
+/* By-header kinds join the selection, their names being their series. */
+static void
+test_inbox_select_by_header(void **state)
+{
+	struct inbox_entry e[] = {
+	    E("阜新市危改档案.csv", 100, 0),
+	    E("阜新市危改档案(1).csv", 200, 0),
+	    E("贫困户名单.csv", 100, 0),
+	    E("说明.txt", 100, 0),
+	};
+	struct run_list chosen[INBOX_KINDS] = {{0}}, superseded = {0},
+	                ignored = {0};
+
+	(void)state;
+	e[0].by_header = INBOX_PLATFORM + 1;
+	e[1].by_header = INBOX_PLATFORM + 1;
+	e[2].by_header = INBOX_ROSTER + 1;
+	assert_int_equal(inbox_select(e, 4, chosen, &superseded, &ignored), 0);
+	assert_int_equal(chosen[INBOX_PLATFORM].n, 1);
+	assert_string_equal(chosen[INBOX_PLATFORM].v[0],
+	                    "阜新市危改档案(1).csv");
+	assert_int_equal(chosen[INBOX_ROSTER].n, 1);
+	assert_int_equal(superseded.n, 1);
+	assert_int_equal(ignored.n, 1);
+	assert_string_equal(ignored.v[0], "说明.txt");
+	free_lists(chosen, &superseded, &ignored);
+}
+
 int
 main(void)
 {
@@ -508,6 +553,8 @@ main(void)
 	    cmocka_unit_test(test_prune_choose),
 	    cmocka_unit_test(test_inbox_classify),
 	    cmocka_unit_test(test_inbox_select),
+	    cmocka_unit_test(test_inbox_sniff),
+	    cmocka_unit_test(test_inbox_select_by_header),
 	    cmocka_unit_test_setup_teardown(test_lock, make_scratch,
 	                                    remove_scratch),
 	    cmocka_unit_test_setup_teardown(test_temp_and_leftovers,
