@@ -1,6 +1,7 @@
 /*
  * anju-run - run the whole pipeline: on explicit files, or nightly from an
- * inbox into a folder of dated runs. See usage() and pipeline/OPERATORS.md.
+ * inbox into a folder of dated runs. See usage() and README.md ("Running anju
+ * every night").
  */
 #include "run.h"
 

@@ -30,7 +30,8 @@ struct verify_record {
 
 /*
  * Status (SPEC 6) of one record, from the best down: 待核实 when it has
- * neither grade nor safety means (V06, nothing to judge on); 鉴定安全 for
+ * no grade, no safety means and no renovation (V06, nothing to judge
+ * on); 鉴定安全 for
  * grade A or B; 改造安全 for an accepted renovation or a relocation
  * (易地扶贫搬迁, 生态移民, 避险搬迁); 保障安全 for the 保障安全 means;
  * 未保障 for a failed acceptance; 改造中 for a renovation started or
