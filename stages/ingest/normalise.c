@@ -639,17 +639,22 @@ category_of(struct ingest *in, const char *means)
 	return in->catcache[h].category;
 }
 
+/*
+ * The first fifteen values of a platform record and of a roster household,
+ * which share them: file, line, KEY (档案编号 or 户编号), the place as
+ * written and as resolved, and the head's name and ID, normalised and as
+ * written, with their D-codes.
+ */
 static void
-platform_row(struct ingest *in, size_t line)
+put_head_and_place(struct ingest *in, struct op *op, size_t line,
+                   const char *key, const char *name_field,
+                   const char *id_field)
 {
-	struct op *op = op_new(in, OP_PLATFORM, line, 37);
+	const char *name = name_of(in, name_field);
 	struct id_norm id;
-	const char *name = name_of(in, "head_name");
-	const char *means;
 
-	op->record_id = record_id_of(in, line);
 	op->head_name = name;
-	norm_id(in, op, "head_id", NULL, &id);
+	norm_id(in, op, id_field, NULL, &id);
 	op->head_id = keep(in, id.id);
 	check_required(in, op, "head_name", name);
 	check_required(in, op, "head_id", id.id);
@@ -657,7 +662,7 @@ platform_row(struct ingest *in, size_t line)
 
 	put_int(op, 1, in->file_id);
 	put_int(op, 2, (sqlite3_int64)line);
-	put_str(op, 3, op->record_id);
+	put_str(op, 3, key);
 	put_str(op, 4, fv(in, "county"));
 	put_str(op, 5, fv(in, "township"));
 	put_str(op, 6, fv(in, "village"));
@@ -665,11 +670,21 @@ platform_row(struct ingest *in, size_t line)
 	put_str(op, 8, op->place.township);
 	put_str(op, 9, op->place.village);
 	put_str(op, 10, name);
-	put_str(op, 11, fv(in, "head_name"));
+	put_str(op, 11, fv(in, name_field));
 	put_str(op, 12, op->head_id);
-	put_str(op, 13, fv(in, "head_id"));
+	put_str(op, 13, fv(in, id_field));
 	put_str(op, 14, id_state_name(id.state));
 	put_int(op, 15, id.known);
+}
+
+static void
+platform_row(struct ingest *in, size_t line)
+{
+	struct op *op = op_new(in, OP_PLATFORM, line, 37);
+	const char *means;
+
+	op->record_id = record_id_of(in, line);
+	put_head_and_place(in, op, line, op->record_id, "head_name", "head_id");
 	put_size(in, op, 16);
 	put_str(op, 17, norm_enum(in, op, "household_type"));
 	put_str(op, 18, norm_enum(in, op, "safety_grade"));
@@ -703,32 +718,10 @@ roster_household(struct ingest *in, size_t line, const char *name_field,
                  const char *id_field)
 {
 	struct op *op = op_new(in, OP_ROSTER, line, 19);
-	struct id_norm id;
-	const char *name = name_of(in, name_field);
 
 	op->household_id = fv(in, "household_id");
-	op->head_name = name;
-	norm_id(in, op, id_field, NULL, &id);
-	op->head_id = keep(in, id.id);
-	check_required(in, op, "head_name", name);
-	check_required(in, op, "head_id", id.id);
-	resolve_place(in, op);
-
-	put_int(op, 1, in->file_id);
-	put_int(op, 2, (sqlite3_int64)line);
-	put_str(op, 3, op->household_id);
-	put_str(op, 4, fv(in, "county"));
-	put_str(op, 5, fv(in, "township"));
-	put_str(op, 6, fv(in, "village"));
-	put_str(op, 7, op->place.county);
-	put_str(op, 8, op->place.township);
-	put_str(op, 9, op->place.village);
-	put_str(op, 10, name);
-	put_str(op, 11, fv(in, name_field));
-	put_str(op, 12, op->head_id);
-	put_str(op, 13, fv(in, id_field));
-	put_str(op, 14, id_state_name(id.state));
-	put_int(op, 15, id.known);
+	put_head_and_place(in, op, line, op->household_id, name_field,
+	                   id_field);
 	put_size(in, op, 16);
 	put_str(op, 17, norm_enum(in, op, "poverty_attr"));
 	put_str(op, 18, norm_enum(in, op, "poverty_status"));
