@@ -3,6 +3,9 @@
 -- One SQLite file per run. Stages apply this file when user_version is
 -- below 1; everything is IF NOT EXISTS so applying it twice is harmless.
 -- Tables are STRICT so a wrong type is an error, not a silent conversion.
+-- A CHECK on a set of values is written x = 'a' OR x = 'b': SQLite 3.40
+-- builds x IN ('a', 'b') as a temporary table for every row inserted,
+-- which costs more than the rest of the insert.
 -- Dates are ISO text (YYYY-MM-DD); codes are text (leading zeros matter).
 
 PRAGMA foreign_keys = ON;
@@ -12,7 +15,8 @@ PRAGMA foreign_keys = ON;
 -- every row and finding that came from it.
 CREATE TABLE IF NOT EXISTS input_files (
 	file_id       INTEGER PRIMARY KEY,
-	kind          TEXT NOT NULL CHECK (kind IN ('platform', 'roster', 'members')),
+	kind          TEXT NOT NULL CHECK (kind = 'platform' OR kind = 'roster'
+	                                   OR kind = 'members'),
 	path          TEXT NOT NULL,          -- real path at ingest time
 	name          TEXT NOT NULL,          -- base name, used in "source"
 	sha256        TEXT NOT NULL,
@@ -57,7 +61,8 @@ CREATE TABLE IF NOT EXISTS platform_records (
 	head_id_known     INTEGER NOT NULL,   -- trusted leading characters
 	household_size    INTEGER,
 	household_type    TEXT,               -- canonical, schemas/values.tsv
-	safety_grade      TEXT CHECK (safety_grade IN ('A', 'B', 'C', 'D')),
+	safety_grade      TEXT CHECK (safety_grade = 'A' OR safety_grade = 'B'
+	                       OR safety_grade = 'C' OR safety_grade = 'D'),
 	appraisal_date    TEXT,
 	renovation_type   TEXT,
 	build_mode        TEXT,
@@ -66,7 +71,8 @@ CREATE TABLE IF NOT EXISTS platform_records (
 	start_date        TEXT,
 	completion_date   TEXT,
 	acceptance_date   TEXT,
-	acceptance_result TEXT CHECK (acceptance_result IN ('pass', 'fail')),
+	acceptance_result TEXT CHECK (acceptance_result = 'pass'
+	                       OR acceptance_result = 'fail'),
 	safety_means      TEXT,
 	safety_category   TEXT,               -- 鉴定安全 / 改造安全 / 保障安全
 	verified          INTEGER,            -- 1 yes, 0 no, NULL not given
@@ -133,10 +139,12 @@ CREATE INDEX IF NOT EXISTS members_household ON members (household_id);
 -- their file so a re-ingest replaces them.
 CREATE TABLE IF NOT EXISTS findings (
 	finding_key   INTEGER PRIMARY KEY,
-	stage         TEXT NOT NULL CHECK (stage IN ('ingest', 'match', 'verify')),
+	stage         TEXT NOT NULL CHECK (stage = 'ingest' OR stage = 'match'
+	                                   OR stage = 'verify'),
 	file_id       INTEGER REFERENCES input_files ON DELETE CASCADE,
 	code          TEXT NOT NULL,
-	severity      TEXT NOT NULL CHECK (severity IN ('high', 'medium', 'low')),
+	severity      TEXT NOT NULL CHECK (severity = 'high' OR severity = 'medium'
+	                                   OR severity = 'low'),
 	county_code   TEXT,
 	township_code TEXT,
 	village_code  TEXT,
@@ -179,8 +187,9 @@ CREATE TABLE IF NOT EXISTS review_candidates (
 CREATE TABLE IF NOT EXISTS household_status (
 	household_key INTEGER PRIMARY KEY,
 	household_id  TEXT NOT NULL,
-	status        TEXT NOT NULL CHECK (status IN ('鉴定安全', '改造安全',
-	              '保障安全', '改造中', '未保障', '无记录', '待核实')),
+	status        TEXT NOT NULL CHECK (status = '鉴定安全' OR status = '改造安全'
+	              OR status = '保障安全' OR status = '改造中' OR status = '未保障'
+	              OR status = '无记录' OR status = '待核实'),
 	record_key    INTEGER,         -- the record the status rests on
 	match_method  TEXT
 ) STRICT;
@@ -207,8 +216,8 @@ CREATE TABLE IF NOT EXISTS finding_history (
 -- resolved row carries the previous run's finding.
 CREATE TABLE IF NOT EXISTS finding_changes (
 	finding_id    TEXT PRIMARY KEY,
-	change        TEXT NOT NULL CHECK (change IN ('new', 'resolved',
-	              'persisting')),
+	change        TEXT NOT NULL CHECK (change = 'new' OR change = 'resolved'
+	              OR change = 'persisting'),
 	code          TEXT NOT NULL,
 	severity      TEXT NOT NULL,
 	county_code   TEXT,

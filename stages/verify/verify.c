@@ -555,28 +555,12 @@ store_finding(struct pass *p, const struct household *h,
 static sqlite3_stmt *
 prepare_status_insert(sqlite3 *db, int rows)
 {
-	static const char head[] = "INSERT INTO household_status"
-	                           " (household_key, household_id, status,"
-	                           " record_key, match_method) VALUES ";
-	static const char tuple[] = "(?, ?, ?, ?, ?)";
-	char *sql = malloc(sizeof(head) + (size_t)rows * sizeof(tuple));
-	sqlite3_stmt *st;
-	size_t len = sizeof(head) - 1;
-	int i;
-
-	if (sql == NULL)
-		return NULL;
-	memcpy(sql, head, len);
-	for (i = 0; i < rows; i++) {
-		if (i > 0)
-			sql[len++] = ',';
-		memcpy(sql + len, tuple, sizeof(tuple) - 1);
-		len += sizeof(tuple) - 1;
-	}
-	sql[len] = '\0';
-	st = db_prepare(db, sql);
-	free(sql);
-	return st;
+	return db_prepare_rows(
+	    db,
+	    "INSERT INTO household_status (household_key,"
+	    " household_id, status, record_key, match_method)"
+	    " VALUES ",
+	    "(?, ?, ?, ?, ?)", rows);
 }
 
 static int
@@ -777,17 +761,7 @@ verify_write(struct pass *p)
 		anju_msg(NULL, 0, "sqlite: %s", err);
 		return -1;
 	}
-	/*
-	 * SQLite (3.40) evaluates the CHECK (status IN (...)) of
-	 * household_status by building its list as a temporary table for
-	 * every row inserted: two thirds of the cost of writing a million
-	 * statuses. Every status written here is one of status_names[],
-	 * the very list of that CHECK, and every severity and stage a
-	 * literal of the CHECKs on findings, so they cannot fail; the
-	 * checks are off for this transaction only.
-	 */
 	if (db_exec(p->db,
-	            "PRAGMA ignore_check_constraints = ON;"
 	            "DELETE FROM findings WHERE stage = 'verify';"
 	            "DELETE FROM household_status;",
 	            err, sizeof(err)) != 0) {
@@ -812,8 +786,6 @@ out:
 	free(p->review);
 	if (rc != 0)
 		sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(p->db, "PRAGMA ignore_check_constraints = OFF", NULL, NULL,
-	             NULL);
 	return rc;
 }
 
