@@ -185,6 +185,7 @@ handoff_take_free(struct handoff *h, bool *abort)
 	b->next = NULL;
 	b->last = false;
 	b->n = 0;
+	b->rows = 0;
 	arena_reset(&b->arena);
 	return b;
 }

@@ -94,7 +94,8 @@ struct op {
 
 struct batch {
 	struct batch *next;
-	bool last; /* the reader's final batch for this file */
+	bool last;   /* the reader's final batch for this file */
+	size_t rows; /* input rows read into this batch */
 	size_t n;
 	struct arena arena;
 	struct op op[BATCH_OPS];

@@ -886,6 +886,7 @@ ingest_read_rows(void *arg)
 			handoff_put_full(&in->ho, in->cur);
 			in->cur = handoff_take_free(&in->ho, &abort);
 		}
+		in->cur->rows++;
 		prepare_row(in, &row);
 	}
 	if (got < 0)

@@ -6,6 +6,9 @@
  */
 #include "ingest_impl.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
 static const struct {
 	const char *code;
 	const char *severity;
@@ -260,9 +263,18 @@ ingest_store_rows(struct ingest *in, const char *path)
 	struct batch *b;
 	bool last;
 	int rc = 0;
+	/* Progress for a person at a terminal; cron's log stays quiet. */
+	bool progress = isatty(STDERR_FILENO);
+	size_t stored = 0, shown = 0;
 
 	do {
 		b = handoff_take_full(&in->ho);
+		stored += b->rows;
+		if (progress && stored - shown >= 100000) {
+			fprintf(stderr, "\r%s: %s: %zu rows", anju_progname(),
+			        path, stored);
+			shown = stored;
+		}
 		if (rc == 0 && store_batch(in, b, &failed) != 0) {
 			anju_msg(path, failed->line, "cannot store row: %s",
 			         failed->kind == OP_FAIL
@@ -274,6 +286,8 @@ ingest_store_rows(struct ingest *in, const char *path)
 		last = b->last;
 		handoff_put_free(&in->ho, b);
 	} while (!last);
+	if (shown > 0)
+		fputc('\n', stderr);
 	return rc;
 }
 
