@@ -14,7 +14,7 @@ DEB_PACKAGES = gcc make pkg-config libc6-dev libcsv-dev libsqlite3-dev \
 	libxlsxwriter-dev xz-utils sqlite3
 # ... and what the tests and benchmarks need on top (LibreOffice reads the
 # county packs back the way a spreadsheet user would).
-TEST_PACKAGES = libcmocka-dev bats python3 time libreoffice-calc-nogui
+TEST_PACKAGES = libcmocka-dev bats python3 time procps libreoffice-calc-nogui
 
 CC       ?= cc
 BUILD    ?= build
