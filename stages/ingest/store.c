@@ -6,28 +6,10 @@
  */
 #include "ingest_impl.h"
 
+#include "codes.h"
+
 #include <stdio.h>
 #include <unistd.h>
-
-static const struct {
-	const char *code;
-	const char *severity;
-} dcode_severity[] = {
-    {"D01", "low"},    {"D02", "low"},    {"D03", "medium"},
-    {"D04", "low"},    {"D05", "medium"}, {"D06", "low"},
-    {"D07", "medium"}, {"D08", "low"},    {"D09", "low"},
-};
-
-static const char *
-severity_of(const char *code)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(dcode_severity) / sizeof(dcode_severity[0]); i++)
-		if (strcmp(dcode_severity[i].code, code) == 0)
-			return dcode_severity[i].severity;
-	return "low";
-}
 
 /* The INSERT of each row kind, indexed by enum op_kind - OP_PLATFORM. */
 static const struct {
@@ -104,8 +86,9 @@ store_findings(struct ingest *in, const struct op *op, sqlite3_int64 key,
 		sqlite3_bind_int64(st, 1, in->file_id);
 		sqlite3_bind_text(st, 2, op->pending[i].code, -1,
 		                  SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, severity_of(op->pending[i].code), -1,
-		                  SQLITE_STATIC);
+		sqlite3_bind_text(st, 3,
+		                  finding_code(op->pending[i].code)->severity,
+		                  -1, SQLITE_STATIC);
 		ingest_bind_str(st, 4, op->place.county);
 		ingest_bind_str(st, 5, op->place.township);
 		ingest_bind_str(st, 6, op->place.village);

@@ -1,6 +1,8 @@
 /* report.c - anju-report: summary, rejects and the county packs. */
 #include "report.h"
 
+#include "codes.h"
+
 #include "rules.h"
 #include "sheet.h"
 
@@ -26,42 +28,6 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Every finding code of SPEC 5, in the order of summary.csv's columns,
- * with the short Chinese name a county clerk reads in the packs. */
-static const struct {
-	const char *code;
-	const char *name;
-} finding_codes[] = {
-    {"D01", "身份证号校验位错误"},
-    {"D02", "身份证号格式错误"},
-    {"D03", "身份证号被Excel损坏"},
-    {"D04", "15位身份证号已升位"},
-    {"D05", "行政区划无法识别"},
-    {"D06", "日期无法识别"},
-    {"D07", "必填项为空"},
-    {"D08", "取值无法识别"},
-    {"D09", "重复行"},
-    {"M01", "花名册户在平台无档案（漏录）"},
-    {"M02", "平台建档立卡户不在花名册（身份不符）"},
-    {"M03", "一户多档"},
-    {"M04", "户主姓名不一致"},
-    {"M05", "所在村或县不一致"},
-    {"M06", "家庭人口数不一致"},
-    {"M07", "户主已变更"},
-    {"M08", "修复身份证号后匹配"},
-    {"M09", "同村同名不同身份证号，待核实"},
-    {"M10", "其他类型档案对应花名册户主"},
-    {"V01", "C/D级危房未改造或保障"},
-    {"V02", "开工后逾期未竣工"},
-    {"V03", "竣工后逾期未验收"},
-    {"V04", "验收不合格"},
-    {"V05", "日期顺序错误或晚于核验日期"},
-    {"V06", "未鉴定"},
-    {"V07", "标记有保障但未达安全"},
-    {"V08", "缺少改造环节照片"},
-    {"V09", "补助资金或面积超出范围"},
-};
-
 /* Statuses of SPEC 6, in summary order; the first three are "verified". */
 static const char *const statuses[] = {
     "鉴定安全", "改造安全", "保障安全", "改造中", "未保障", "无记录", "待核实",
@@ -70,12 +36,9 @@ static const char *const statuses[] = {
 static const char *
 code_name(const char *code)
 {
-	size_t i;
+	const struct finding_code *c = finding_code(code);
 
-	for (i = 0; code != NULL && i < NELEM(finding_codes); i++)
-		if (strcmp(finding_codes[i].code, code) == 0)
-			return finding_codes[i].name;
-	return "";
+	return c != NULL ? c->name : "";
 }
 
 static const char *
@@ -832,7 +795,7 @@ summary_header(const char **cells)
 	for (i = 0; i < NELEM(statuses); i++)
 		cells[n++] = statuses[i];
 	cells[n++] = "verified_rate";
-	for (i = 0; i < NELEM(finding_codes); i++)
+	for (i = 0; i < FINDING_NCODES; i++)
 		cells[n++] = finding_codes[i].code;
 	return n;
 }
@@ -844,9 +807,9 @@ take_code_counts(sqlite3_stmt *codes, int *have, const char *cc, long *counts)
 {
 	size_t i;
 
-	memset(counts, 0, sizeof(long) * NELEM(finding_codes));
+	memset(counts, 0, sizeof(long) * FINDING_NCODES);
 	while (*have && strcmp(col(codes, 0), cc) == 0) {
-		for (i = 0; i < NELEM(finding_codes); i++)
+		for (i = 0; i < FINDING_NCODES; i++)
 			if (strcmp(col(codes, 1), finding_codes[i].code) == 0)
 				counts[i] = sqlite3_column_int64(codes, 2);
 		*have = sqlite3_step(codes) == SQLITE_ROW;
@@ -857,8 +820,8 @@ static int
 summary_row(struct csvout *w, sqlite3_stmt *st, const char *name,
             const long *codes)
 {
-	char num[NELEM(statuses) + 1 + NELEM(finding_codes)][32], rate[32];
-	const char *cells[3 + NELEM(statuses) + 1 + NELEM(finding_codes)];
+	char num[NELEM(statuses) + 1 + FINDING_NCODES][32], rate[32];
+	const char *cells[3 + NELEM(statuses) + 1 + FINDING_NCODES];
 	size_t n = 0, i;
 	long verified = 0;
 
@@ -874,7 +837,7 @@ summary_row(struct csvout *w, sqlite3_stmt *st, const char *name,
 	}
 	cells[n++] = report_rate(verified, sqlite3_column_int64(st, 1), rate,
 	                         sizeof(rate));
-	for (i = 0; i < NELEM(finding_codes); i++) {
+	for (i = 0; i < FINDING_NCODES; i++) {
 		snprintf(num[NELEM(statuses) + 1 + i], 32, "%ld", codes[i]);
 		cells[n++] = num[NELEM(statuses) + 1 + i];
 	}
@@ -884,7 +847,7 @@ summary_row(struct csvout *w, sqlite3_stmt *st, const char *name,
 int
 report_write_summary(sqlite3 *db, const char *out_dir)
 {
-	const char *header[3 + NELEM(statuses) + 1 + NELEM(finding_codes)];
+	const char *header[3 + NELEM(statuses) + 1 + FINDING_NCODES];
 	sqlite3_stmt *st = db_prepare(
 	    db, "SELECT cc, sum(n), sum(s1), sum(s2), sum(s3), sum(s4), "
 	        "sum(s5), sum(s6), sum(s7) FROM rpt_villages GROUP BY cc "
@@ -897,7 +860,7 @@ report_write_summary(sqlite3 *db, const char *out_dir)
 	struct csvout *w =
 	    open_out(out_dir, "summary.csv", CSVOUT_BOM | CSVOUT_SAFE);
 	struct divisions *div = NULL;
-	long counts[NELEM(finding_codes)];
+	long counts[FINDING_NCODES];
 	char name[256], err[256];
 	int ok = 0, step, have;
 
