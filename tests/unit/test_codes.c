@@ -13,7 +13,7 @@
 static void
 test_every_code_once_in_order(void **state)
 {
-	char want[4];
+	char want[16];
 	int i, n = 0;
 
 	(void)state;
