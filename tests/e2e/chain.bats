@@ -80,3 +80,22 @@ chain() {
 	run "$ANJU_BIN/anju-verify" --db "$TMP/none.db"
 	[ "$status" -eq 66 ]
 }
+
+@test "chain: every finding has SPEC 5's severity for its code" {
+	chain "$TESTDATA/sample" "$TMP/out" >/dev/null
+	run python3 - "$TMP/out/findings.csv" <<'PY'
+import csv, sys
+# SPEC 5: high blocks 有保障, medium, low (data hygiene); M03 is high
+# when two of the records received a subsidy.
+spec = {c: "low" for c in "D01 D02 D04 D06 D08 D09 M06 V08 V09".split()}
+spec.update({c: "medium" for c in "D03 D05 D07 M03 M04 M05 M07 M08 M10 V02 V03 V05".split()})
+spec.update({c: "high" for c in "M01 M02 M09 V01 V04 V06 V07".split()})
+bad = [(r["code"], r["severity"]) for r in csv.DictReader(open(sys.argv[1]))
+       if r["severity"] != spec[r["code"]]
+       and not (r["code"] == "M03" and r["severity"] == "high")]
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
