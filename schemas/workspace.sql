@@ -128,6 +128,11 @@ CREATE TABLE IF NOT EXISTS members (
 	id_state     TEXT NOT NULL,
 	id_known     INTEGER NOT NULL,
 	relation     TEXT,
+	-- the place of a person-level roster row (NULL for a members export):
+	-- a household without a 户主 row takes it from its first person
+	county_code   TEXT,
+	township_code TEXT,
+	village_code  TEXT,
 	row_hash     INTEGER NOT NULL,
 	duplicate_of INTEGER
 ) STRICT;

@@ -152,7 +152,8 @@ static const struct {
      * matched through its members or reported, never dropped. */
     {AFTER_PERSON,
      "CREATE TEMP TABLE headless AS SELECT m.file_id, m.line, "
-     "m.household_id FROM (SELECT household_id, min(member_key) AS k "
+     "m.household_id, m.county_code, m.township_code, m.village_code "
+     "FROM (SELECT household_id, min(member_key) AS k "
      "FROM members WHERE duplicate_of IS NULL AND file_id IN (SELECT "
      "file_id FROM input_files WHERE kind = 'roster' AND layout = "
      "'person') GROUP BY household_id) g JOIN members m ON m.member_key = "
@@ -161,13 +162,17 @@ static const struct {
      NULL},
     {AFTER_PERSON,
      "INSERT INTO roster_households (file_id, line, household_id, "
-     "head_id_state, head_id_known, row_hash) SELECT file_id, line, "
-     "household_id, 'empty', 0, random() FROM headless",
+     "county_code, township_code, village_code, head_id_state, "
+     "head_id_known, row_hash) SELECT file_id, line, household_id, "
+     "county_code, township_code, village_code, 'empty', 0, random() "
+     "FROM headless",
      NULL},
     {AFTER_PERSON,
-     "INSERT INTO findings (stage, file_id, code, severity, household_id, "
-     "detail, source, household_key) "
-     "SELECT 'ingest', r.file_id, 'D07', 'medium', r.household_id, "
+     "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+     "township_code, village_code, household_id, detail, source, "
+     "household_key) "
+     "SELECT 'ingest', r.file_id, 'D07', 'medium', r.county_code, "
+     "r.township_code, r.village_code, r.household_id, "
      "'户编号' || r.household_id || '的成员中没有与户主关系为户主的行，户主"
      "不明', f.name || ':' || r.line, r.household_key "
      "FROM headless h JOIN roster_households r USING (household_id) "

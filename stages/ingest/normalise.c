@@ -528,6 +528,23 @@ resolve_place(struct ingest *in, struct op *op)
 		                         : "在区划表中找不到");
 }
 
+/* The row's place without any finding: a code that exists, else whatever
+ * the names resolve to. */
+static void
+place_quiet(struct ingest *in, struct div_place *out)
+{
+	char code_buf[32];
+	const char *code = division_code(fv(in, "village_code"), code_buf);
+
+	memset(out, 0, sizeof(*out));
+	if (*code != '\0' &&
+	    divisions_check_code(in->div, code, out) == DIV_OK &&
+	    out->village[0] != '\0')
+		return;
+	(void)divisions_resolve(in->div, fv(in, "county"), fv(in, "township"),
+	                        fv(in, "village"), NULL, out);
+}
+
 /* ---- row hash (D09) ---------------------------------------------------- */
 
 /* Hash of the row's cleaned values (column order independent, so the
@@ -749,7 +766,7 @@ member_row(struct ingest *in, size_t line)
 		if (relation != NULL && strcmp(relation, "户主") == 0)
 			hop = roster_household(in, line, "name", "id");
 	}
-	op = op_new(in, OP_MEMBER, line, 11);
+	op = op_new(in, OP_MEMBER, line, 14);
 	op->household_id = fv(in, "household_id");
 	relation =
 	    has_column(in, "relation") ? norm_enum(in, op, "relation") : NULL;
@@ -760,6 +777,8 @@ member_row(struct ingest *in, size_t line)
 	} else {
 		norm_id(in, op, "id", name, &id);
 		op->head_name = name;
+		if (in->person)
+			place_quiet(in, &op->place);
 	}
 	put_int(op, 1, in->file_id);
 	put_int(op, 2, (sqlite3_int64)line);
@@ -772,6 +791,11 @@ member_row(struct ingest *in, size_t line)
 	put_int(op, 9, id.known);
 	put_str(op, 10, relation);
 	put_int(op, 11, row_hash(in));
+	/* A member's own place: only a household without a 户主 row needs
+	 * it (finish.c); the household's D05 is reported once, on its head. */
+	put_str(op, 12, op->place.county);
+	put_str(op, 13, op->place.township);
+	put_str(op, 14, op->place.village);
 }
 
 /* ---- rows (reader) ----------------------------------------------------- */

@@ -33,8 +33,9 @@ static const struct {
      "row_hash) VALUES ",
      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
     {"INSERT INTO members (file_id, line, household_id, name, name_raw, id, "
-     "id_raw, id_state, id_known, relation, row_hash) VALUES ",
-     "(?,?,?,?,?,?,?,?,?,?,?)"},
+     "id_raw, id_state, id_known, relation, row_hash, county_code, "
+     "township_code, village_code) VALUES ",
+     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
 };
 
 /* ---- storing (writer) -------------------------------------------------- */

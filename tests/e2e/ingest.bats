@@ -261,6 +261,8 @@ P2|李四|2
 P2|李五|2" "$(q "SELECT household_id, ifnull(head_name, ''), household_size FROM roster_households ORDER BY household_id, line")"
 	assert_eq "D07|P1|r.csv:2
 D08|P2|r.csv:4" "$(q "SELECT code, household_id, source FROM findings ORDER BY code")"
+	# The headless household is placed where its people live.
+	assert_eq "210921103203|210921103203" "$(q "SELECT r.village_code, f.village_code FROM roster_households r JOIN findings f USING (household_id) WHERE household_id = 'P1'")"
 	# A re-ingest makes them afresh, never twice.
 	ingest --kind roster "$TMP/r.csv"
 	assert_eq "2" "$(q "SELECT count(*) FROM findings")"
