@@ -23,6 +23,37 @@ kind_get(struct header_table *t, const char *name)
 	return &t->kinds[t->nkinds++];
 }
 
+/*
+ * A header cell as compared with the aliases: text_key(), and the marks
+ * exports put on a column name rather than in it dropped: the '*' of a
+ * required column (＊ becomes * under NFKC) and a trailing note such as
+ * (必填) or (必选).
+ */
+static char *
+header_key(const char *cell)
+{
+	static const char *const notes[] = {"(必填)", "(必填项)", "(必选)",
+	                                    "(选填)"};
+	char *key = text_key(cell), *w, *r;
+	size_t i, n, len;
+
+	if (key == NULL)
+		return NULL;
+	for (r = w = key; *r != '\0'; r++)
+		if (*r != '*')
+			*w++ = *r;
+	*w = '\0';
+	len = strlen(key);
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		n = strlen(notes[i]);
+		if (len > n && strcmp(key + len - n, notes[i]) == 0) {
+			key[len - n] = '\0';
+			break;
+		}
+	}
+	return key;
+}
+
 /* Split the |-separated ALIASES into a NULL-terminated array of keys. */
 static char **
 alias_list(char *aliases)
@@ -37,7 +68,7 @@ alias_list(char *aliases)
 		return NULL;
 	for (p = strtok_r(aliases, "|", &save); p != NULL;
 	     p = strtok_r(NULL, "|", &save)) {
-		list[i] = text_key(p);
+		list[i] = header_key(p);
 		if (list[i] == NULL)
 			break;
 		i++;
@@ -167,7 +198,7 @@ headers_map(const struct header_kind *k, char *const *cells, size_t n,
 	for (f = 0; f < HEADERS_MAX_FIELDS; f++)
 		column[f] = -1;
 	for (i = 0; i < n; i++) {
-		char *key = text_key(cells[i]);
+		char *key = header_key(cells[i]);
 
 		m = key ? headers_match(k, key) : -1;
 		free(key);
@@ -202,7 +233,7 @@ headers_score(const struct header_table *t, const char *const *kinds,
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		char *key = text_key(cells[i]);
+		char *key = header_key(cells[i]);
 
 		if (key == NULL || *key == '\0') {
 			free(key);

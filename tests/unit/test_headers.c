@@ -70,6 +70,22 @@ test_map_any_order_extra_columns(void **state)
 	assert_int_equal(col[headers_field(k, "safety_grade")], -1);
 }
 
+/* Marks on a column name are not part of it. */
+static void
+test_required_marks(void **state)
+{
+	const struct header_kind *k = headers_kind(&table, "platform");
+	char *cells[] = {"*户主姓名", "身份证号码＊", "鉴定等级（必填）"};
+	int col[HEADERS_MAX_FIELDS];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(headers_map(k, cells, 3, col, err, sizeof(err)), 0);
+	assert_int_equal(col[headers_field(k, "head_name")], 0);
+	assert_int_equal(col[headers_field(k, "head_id")], 1);
+	assert_int_equal(col[headers_field(k, "safety_grade")], 2);
+}
+
 static void
 test_map_missing_required(void **state)
 {
@@ -115,6 +131,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_aliases_full_width_and_spaces),
 	    cmocka_unit_test(test_map_any_order_extra_columns),
+	    cmocka_unit_test(test_required_marks),
 	    cmocka_unit_test(test_map_missing_required),
 	    cmocka_unit_test(test_map_field_twice),
 	    cmocka_unit_test(test_score_title_line_is_not_header),
