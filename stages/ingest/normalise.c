@@ -393,6 +393,37 @@ put_number(struct ingest *in, struct op *op, int idx, const char *field,
 	put_null(op, idx);
 }
 
+/*
+ * The subsidy in yuan. A column headed 补助资金(万元) counts in units of
+ * 10,000 yuan: 1.5 there is 15,000; a cell that says its own unit (1.5万,
+ * 15000元) is taken as it says.
+ */
+static void
+put_subsidy(struct ingest *in, struct op *op, int idx)
+{
+	const char *raw;
+	double v;
+
+	if (has_column(in, "subsidy_yuan") || !has_column(in, "subsidy_wan")) {
+		put_number(in, op, idx, "subsidy_yuan", value_money);
+		return;
+	}
+	raw = fv(in, "subsidy_wan");
+	switch (value_money(raw, &v)) {
+	case VALUE_OK:
+		if (strstr(raw, "万") == NULL && strstr(raw, "元") == NULL)
+			v *= 10000;
+		put_real(op, idx, v);
+		return;
+	case VALUE_BAD:
+		pend(in, op, "D08", "补助资金(万元)\"%s\"无法识别为数值", raw);
+		break;
+	case VALUE_EMPTY:
+		break;
+	}
+	put_null(op, idx);
+}
+
 static void
 put_size(struct ingest *in, struct op *op, int idx)
 {
@@ -709,7 +740,7 @@ platform_row(struct ingest *in, size_t line)
 	put_str(op, 20, norm_enum(in, op, "renovation_type"));
 	put_str(op, 21, norm_enum(in, op, "build_mode"));
 	put_number(in, op, 22, "area_m2", value_number);
-	put_number(in, op, 23, "subsidy_yuan", value_money);
+	put_subsidy(in, op, 23);
 	put_str(op, 24, norm_date(in, op, "start_date"));
 	put_str(op, 25, norm_date(in, op, "completion_date"));
 	put_str(op, 26, norm_date(in, op, "acceptance_date"));
