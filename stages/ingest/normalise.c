@@ -520,6 +520,33 @@ division_code(const char *raw, char buf[32])
 }
 
 /*
+ * divisions_resolve(), and once more without a city written before the
+ * county (阜新市彰武县, 朝阳市喀左县), which people add and the table
+ * does not have.
+ */
+static enum div_status
+resolve_names(struct ingest *in, const char *county, const char *township,
+              const char *village, struct div_place *out)
+{
+	static const char *const city_marks[] = {"市", "地区", "自治州", "盟"};
+	enum div_status st;
+	const char *rest = NULL, *p;
+	size_t i;
+
+	st = divisions_resolve(in->div, county, township, village, NULL, out);
+	if (st != DIV_NONE)
+		return st;
+	for (i = 0; i < sizeof(city_marks) / sizeof(city_marks[0]); i++)
+		if ((p = strstr(county, city_marks[i])) != NULL &&
+		    p[strlen(city_marks[i])] != '\0' &&
+		    (rest == NULL || p + strlen(city_marks[i]) < rest))
+			rest = p + strlen(city_marks[i]);
+	if (rest == NULL)
+		return st;
+	return divisions_resolve(in->div, rest, township, village, NULL, out);
+}
+
+/*
  * Resolve the row's place into op->place: a valid code given in the file
  * wins; else the names. D05 when given names or a code do not resolve;
  * D07 when there is nothing to resolve with.
@@ -547,8 +574,7 @@ resolve_place(struct ingest *in, struct op *op)
 			pend(in, op, "D07", "县、村名称和区划代码均为空");
 		return;
 	}
-	st = divisions_resolve(in->div, county, township, village, NULL,
-	                       &op->place);
+	st = resolve_names(in, county, township, village, &op->place);
 	if (st == DIV_OK)
 		return;
 	if (*village == '\0')
@@ -572,8 +598,8 @@ place_quiet(struct ingest *in, struct div_place *out)
 	    divisions_check_code(in->div, code, out) == DIV_OK &&
 	    out->village[0] != '\0')
 		return;
-	(void)divisions_resolve(in->div, fv(in, "county"), fv(in, "township"),
-	                        fv(in, "village"), NULL, out);
+	(void)resolve_names(in, fv(in, "county"), fv(in, "township"),
+	                    fv(in, "village"), out);
 }
 
 /* ---- row hash (D09) ---------------------------------------------------- */
