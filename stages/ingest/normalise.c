@@ -519,31 +519,46 @@ division_code(const char *raw, char buf[32])
 	return buf;
 }
 
+/* What follows the earliest of MARKS in S when something does, or NULL:
+ * 阜新市彰武县 after 市 is 彰武县. */
+static const char *
+after_prefix(const char *s, const char *const *marks, size_t nmarks)
+{
+	const char *rest = NULL, *p;
+	size_t i, n;
+
+	for (i = 0; i < nmarks; i++) {
+		n = strlen(marks[i]);
+		if ((p = strstr(s, marks[i])) != NULL && p[n] != '\0' &&
+		    (rest == NULL || p + n < rest))
+			rest = p + n;
+	}
+	return rest;
+}
+
 /*
- * divisions_resolve(), and once more without a city written before the
- * county (阜新市彰武县, 朝阳市喀左县), which people add and the table
- * does not have.
+ * divisions_resolve(), and again without what people write before a name
+ * and the table does not have: the city before a county (阜新市彰武县),
+ * the township before a village (佛寺镇佛寺村).
  */
 static enum div_status
 resolve_names(struct ingest *in, const char *county, const char *township,
               const char *village, struct div_place *out)
 {
-	static const char *const city_marks[] = {"市", "地区", "自治州", "盟"};
+	static const char *const city[] = {"市", "地区", "自治州", "盟"};
+	static const char *const town[] = {"镇", "乡", "街道"};
+	const char *c = after_prefix(county, city, 4);
+	const char *v = after_prefix(village, town, 3);
 	enum div_status st;
-	const char *rest = NULL, *p;
-	size_t i;
 
 	st = divisions_resolve(in->div, county, township, village, NULL, out);
-	if (st != DIV_NONE)
-		return st;
-	for (i = 0; i < sizeof(city_marks) / sizeof(city_marks[0]); i++)
-		if ((p = strstr(county, city_marks[i])) != NULL &&
-		    p[strlen(city_marks[i])] != '\0' &&
-		    (rest == NULL || p + strlen(city_marks[i]) < rest))
-			rest = p + strlen(city_marks[i]);
-	if (rest == NULL)
-		return st;
-	return divisions_resolve(in->div, rest, township, village, NULL, out);
+	if (st == DIV_NONE && c != NULL)
+		st =
+		    divisions_resolve(in->div, c, township, village, NULL, out);
+	if (st == DIV_NONE && v != NULL)
+		st = divisions_resolve(in->div, c != NULL ? c : county,
+		                       township, v, NULL, out);
+	return st;
 }
 
 /*

@@ -287,8 +287,8 @@ H3|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households 
 张三|12000.0" "$(q "SELECT head_name, subsidy_yuan FROM platform_records ORDER BY line")"
 }
 
-@test "a county written with its city (阜新市彰武县) still resolves" {
-	printf '户编号,县,乡镇,村,户主姓名,户主证件号码\nH1,阜新市彰武县,彰武镇,西郊村,王五,210921195511200032\nH2,辽宁省阜新市阜新蒙古族自治县,佛寺镇,佛寺村,张三,21092119650812001X\nH3,开原市,八宝镇,不存在村,李,210921197003040027\n' > "$TMP/city.csv"
+@test "a county written with its city (阜新市彰武县), a village with its township, still resolve" {
+	printf '户编号,县,乡镇,村,户主姓名,户主证件号码\nH1,阜新市彰武县,彰武镇,彰武镇西郊村,王五,210921195511200032\nH2,辽宁省阜新市阜新蒙古族自治县,佛寺镇,佛寺村,张三,21092119650812001X\nH3,开原市,八宝镇,不存在村,李,210921197003040027\n' > "$TMP/city.csv"
 	ingest --kind roster "$TMP/city.csv"
 	[ "$status" -eq 0 ]
 	assert_eq "H1|210922|210922100200
