@@ -1195,13 +1195,13 @@ resolve_names(struct divisions *d, const char *county, const char *township,
 	return status;
 }
 
-/* FNV-1a over the four inputs, separated so "ab","c" differs from "a","bc". */
+/* The four inputs joined with \x1f, so "ab","c" differs from "a","bc",
+ * and their hash. */
 static char *
 cache_key(const char *parts[4], uint64_t *hash)
 {
 	size_t len = 0, i, n;
 	char *key, *p;
-	uint64_t h = 14695981039346656037ull;
 
 	for (i = 0; i < 4; i++)
 		len += strlen(parts[i]) + 1;
@@ -1213,9 +1213,7 @@ cache_key(const char *parts[4], uint64_t *hash)
 		p[n] = i < 3 ? '\x1f' : '\0';
 		p += n + 1;
 	}
-	for (p = key; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	*hash = h;
+	*hash = text_hash(key);
 	return key;
 }
 

@@ -325,3 +325,13 @@ text_is_total_label(const char *s)
 			return true;
 	return false;
 }
+
+uint64_t
+text_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL; /* the FNV-1a offset basis */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

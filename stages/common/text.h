@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when S[0..LEN) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool text_utf8_valid(const char *s, size_t len);
@@ -51,5 +52,11 @@ char *text_key(const char *s);
  * Spaces inside the label are ignored ("合  计"); NULL is false.
  */
 bool text_is_total_label(const char *s);
+
+/*
+ * 64-bit FNV-1a hash of the NUL-terminated S, for the in-memory hash
+ * tables of the stages (short keys, no adversary).
+ */
+uint64_t text_hash(const char *s);
 
 #endif

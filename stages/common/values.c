@@ -299,23 +299,10 @@ struct value_map {
 	size_t used;
 };
 
-/* FNV-1a: short keys, no adversary; good enough and tiny. */
-static uint64_t
-hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static struct value_entry *
 find_slot(const struct value_map *m, const char *key)
 {
-	size_t i = (size_t)hash_key(key) & (m->cap - 1);
+	size_t i = (size_t)text_hash(key) & (m->cap - 1);
 
 	while (m->slot[i].key != NULL && strcmp(m->slot[i].key, key) != 0)
 		i = (i + 1) & (m->cap - 1);

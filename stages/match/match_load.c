@@ -3,6 +3,7 @@
 #include "match_mem.h"
 
 #include "anju.h"
+#include "text.h"
 #include "db.h"
 #include "idcard.h"
 
@@ -60,19 +61,6 @@ match_arena_free(struct arena *a)
 	a->head = NULL;
 }
 
-/* FNV-1a: short keys, no adversary; good enough and tiny. */
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 int
 match_strmap_init(struct strmap *m, size_t n)
 {
@@ -93,7 +81,7 @@ match_strmap_init(struct strmap *m, size_t n)
 int *
 match_strmap_slot(struct strmap *m, const char *key, int insert)
 {
-	size_t i = (size_t)hash_str(key) & (m->cap - 1);
+	size_t i = (size_t)text_hash(key) & (m->cap - 1);
 
 	while (m->keys[i] != NULL) {
 		if (strcmp(m->keys[i], key) == 0)

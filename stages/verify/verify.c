@@ -403,35 +403,15 @@ col_copy(sqlite3_stmt *st, int col, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-/* The number N digits at S stand for (digits already checked). */
-static int
-digits_value(const char *s, int n)
-{
-	int v = 0;
-
-	while (n-- > 0)
-		v = v * 10 + (*s++ - '0');
-	return v;
-}
-
 /* A stored date that is not ISO would make date_days() lie: drop it. */
 static void
 col_date(sqlite3_stmt *st, int col, char iso[11])
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);
-	int i;
 
 	iso[0] = '\0';
-	if (s == NULL || sqlite3_column_bytes(st, col) != 10 || s[4] != '-' ||
-	    s[7] != '-')
-		return;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return;
-	if (!date_valid(digits_value(s, 4), digits_value(s + 5, 2),
-	                digits_value(s + 8, 2)))
-		return;
-	memcpy(iso, s, 11);
+	if (date_is_iso(s))
+		memcpy(iso, s, 11);
 }
 
 static void

@@ -149,6 +149,16 @@ test_total_label(void **state)
 	assert_false(text_is_total_label("计划"));
 }
 
+/* Known FNV-1a 64-bit answers. */
+static void
+test_hash(void **state)
+{
+	(void)state;
+	assert_true(text_hash("") == 0xcbf29ce484222325ULL);
+	assert_true(text_hash("a") == 0xaf63dc4c8601ec8cULL);
+	assert_true(text_hash("foobar") == 0x85944171f73967e8ULL);
+}
+
 int
 main(void)
 {
@@ -161,6 +171,7 @@ main(void)
 	    cmocka_unit_test(test_name),
 	    cmocka_unit_test(test_key),
 	    cmocka_unit_test(test_total_label),
+	    cmocka_unit_test(test_hash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
