@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#include <xxhash.h>
 
 /* True when the eight bytes at P are all ASCII. */
 static bool
@@ -173,6 +174,13 @@ already_clean(const unsigned char *p, size_t *len)
 	return prev != ' ';
 }
 
+bool
+text_is_clean(const char *s, size_t *len)
+{
+	*len = 0;
+	return *s == '\0' || already_clean((const unsigned char *)s, len);
+}
+
 char *
 text_clean(const char *s)
 {
@@ -327,11 +335,13 @@ text_is_total_label(const char *s)
 }
 
 uint64_t
+text_hash_n(const void *p, size_t len)
+{
+	return XXH3_64bits(p, len);
+}
+
+uint64_t
 text_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL; /* the FNV-1a offset basis */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return XXH3_64bits(s, strlen(s));
 }

@@ -29,6 +29,13 @@ bool text_utf8_valid(const char *s, size_t len);
 char *text_clean(const char *s);
 
 /*
+ * True when S is already what text_clean() makes of it (the common case:
+ * ASCII and CJK ideographs with single inner spaces), with its length in
+ * *LEN; then a copy of S is its cleaned form and utf8proc is not needed.
+ */
+bool text_is_clean(const char *s, size_t *len);
+
+/*
  * A person's name as compared by SPEC 3: text_clean(), then every space
  * removed and every middle-dot variant (U+00B7 ·, U+2022 •, U+30FB ・,
  * U+2027 ‧, U+FF65 ･, U+2219 ∙, U+22C5 ⋅, U+0387) replaced by U+00B7,
@@ -54,9 +61,14 @@ char *text_key(const char *s);
 bool text_is_total_label(const char *s);
 
 /*
- * 64-bit FNV-1a hash of the NUL-terminated S, for the in-memory hash
- * tables of the stages (short keys, no adversary).
+ * 64-bit hash (XXH3, libxxhash) of the NUL-terminated S, for the
+ * in-memory hash tables of the stages and for grouping equal values (no
+ * adversary: a collision costs a comparison, never a wrong answer where
+ * callers compare the values too).
  */
 uint64_t text_hash(const char *s);
+
+/* The same hash of the LEN bytes at P. */
+uint64_t text_hash_n(const void *p, size_t len);
 
 #endif

@@ -149,14 +149,46 @@ test_total_label(void **state)
 	assert_false(text_is_total_label("计划"));
 }
 
-/* Known FNV-1a 64-bit answers. */
+/* Known XXH3-64 answers (seed 0; the empty input is xxHash's published
+ * vector), and the two entry points agree. */
 static void
 test_hash(void **state)
 {
 	(void)state;
-	assert_true(text_hash("") == 0xcbf29ce484222325ULL);
-	assert_true(text_hash("a") == 0xaf63dc4c8601ec8cULL);
-	assert_true(text_hash("foobar") == 0x85944171f73967e8ULL);
+	assert_true(text_hash("") == 0x2d06800538d394c2ULL);
+	assert_true(text_hash("a") == 0xe6c632b61e964e1fULL);
+	assert_true(text_hash("foobar") == 0xd78fda63144c5c84ULL);
+	assert_true(text_hash_n("foobar", 6) == text_hash("foobar"));
+	assert_true(text_hash_n("foo\0bar", 7) != text_hash("foo"));
+}
+
+/* text_is_clean: true exactly when text_clean() would return S as it is. */
+static void
+test_is_clean(void **state)
+{
+	static const char *const cases[] = {
+	    "",    "abc",      "王小明", "王 小明", "210921196502151234", " 王",
+	    "王 ", "王  小明", "１２３", "a\tb",    "\xe2\x80\x8b王",     "㎡",
+	    "A级",
+	};
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *clean = text_clean(cases[i]);
+		bool same = clean != NULL && strcmp(clean, cases[i]) == 0;
+
+		assert_non_null(clean);
+		if (text_is_clean(cases[i], &len)) {
+			assert_true(same);
+			assert_int_equal(len, strlen(cases[i]));
+		}
+		free(clean);
+	}
+	assert_true(text_is_clean("王 小明", &len));
+	assert_int_equal(len, strlen("王 小明"));
+	assert_false(text_is_clean("王  小明", &len));
+	assert_false(text_is_clean("１２３", &len));
 }
 
 int
@@ -172,6 +204,7 @@ main(void)
 	    cmocka_unit_test(test_key),
 	    cmocka_unit_test(test_total_label),
 	    cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_is_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
