@@ -1,7 +1,9 @@
--- anju workspace, schema version 1.
+-- anju workspace, schema version 2.
 --
 -- One SQLite file per run. Stages apply this file when user_version is
--- below 1; everything is IF NOT EXISTS so applying it twice is harmless.
+-- below 2; everything is IF NOT EXISTS so applying it twice is harmless
+-- (version 2 only added the *_copies indexes: a version 1 workspace is
+-- brought up to date by applying this file).
 -- Tables are STRICT so a wrong type is an error, not a silent conversion.
 -- A CHECK on a set of values is written x = 'a' OR x = 'b': SQLite 3.40
 -- builds x IN ('a', 'b') as a temporary table for every row inserted,
@@ -86,6 +88,10 @@ CREATE TABLE IF NOT EXISTS platform_records (
 	duplicate_of      INTEGER             -- record_key of the first copy (D09)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS platform_file ON platform_records (file_id);
+-- D09 copies are few: a partial index finds them without reading the
+-- table, and costs an insert nothing when duplicate_of is NULL.
+CREATE INDEX IF NOT EXISTS platform_copies ON platform_records (duplicate_of)
+	WHERE duplicate_of IS NOT NULL;
 
 -- Roster households (SPEC 2.2), one row per household whichever layout
 -- the export had.
@@ -113,6 +119,8 @@ CREATE TABLE IF NOT EXISTS roster_households (
 	duplicate_of   INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS roster_file ON roster_households (file_id);
+CREATE INDEX IF NOT EXISTS roster_copies ON roster_households (duplicate_of)
+	WHERE duplicate_of IS NOT NULL;
 
 -- Household members (SPEC 2.3): from a members export, or the rows of a
 -- person-level roster (the 户主 row included, relation '户主').
@@ -138,6 +146,8 @@ CREATE TABLE IF NOT EXISTS members (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS members_file ON members (file_id);
 CREATE INDEX IF NOT EXISTS members_household ON members (household_id);
+CREATE INDEX IF NOT EXISTS members_copies ON members (duplicate_of)
+	WHERE duplicate_of IS NOT NULL;
 
 -- Every finding of every stage (SPEC 5). stage tells which stage wrote it,
 -- so a stage re-run replaces only its own; file_id ties ingest findings to
@@ -240,4 +250,4 @@ CREATE TABLE IF NOT EXISTS finding_changes (
 CREATE INDEX IF NOT EXISTS finding_changes_county
 	ON finding_changes (county_code, change);
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

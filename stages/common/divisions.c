@@ -896,8 +896,9 @@ open_source(struct divisions *d, const char *path, char *err, size_t errlen)
 	if ((rc = stat_source(path, &sb, err, errlen)) != ANJU_EXIT_OK)
 		return rc;
 	if (S_ISREG(sb.st_mode) && is_sqlite_file(path)) {
-		if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY, NULL) !=
-		    SQLITE_OK) {
+		if (sqlite3_open_v2(path, &d->db,
+		                    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+		                    NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: %s", path,
 			         d->db ? sqlite3_errmsg(d->db)
 			               : "out of memory");
