@@ -18,11 +18,17 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define BATCH_OPS       512 /* operations per batch */
-#define HANDOFF_BATCHES 4   /* batches in flight */
-#define OP_MAX_SLOTS    37  /* bound values of the widest INSERT */
-#define OP_MAX_FINDINGS 24  /* D-codes kept per row */
+/* A batch is handed over once it holds BATCH_OPS operations; a row makes
+ * at most ROW_OPS_MAX (household, person, failure), so a batch has room
+ * for the row that fills it. 512 is a multiple of the rows per multi-row
+ * INSERT: a batch of plain rows is stored by full INSERTs only. */
+#define BATCH_OPS       512
+#define ROW_OPS_MAX     3
+#define HANDOFF_BATCHES 4  /* batches in flight */
+#define OP_MAX_SLOTS    37 /* bound values of the widest INSERT */
+#define OP_MAX_FINDINGS 24 /* D-codes kept per row */
 
 /* Bump allocator: strings of one batch, all released at once. */
 struct arena_block;
@@ -85,6 +91,10 @@ struct op {
 	const char *reason;
 	const char *raw;
 	size_t raw_len;
+	/* D09: the hash of the row's normalised values; D08: the hash of a
+	 * roster household's 户编号 */
+	sqlite3_int64 row_hash;
+	uint64_t id_hash;
 	/* the findings' context */
 	struct div_place place;
 	const char *household_id, *record_id, *head_id, *head_name;
@@ -98,7 +108,7 @@ struct batch {
 	size_t rows; /* input rows read into this batch */
 	size_t n;
 	struct arena arena;
-	struct op op[BATCH_OPS];
+	struct op op[BATCH_OPS + ROW_OPS_MAX - 1];
 };
 
 /* The bounded queue between the reader and the writer. */

@@ -22,33 +22,39 @@ enum after {
 	AFTER_PERSON,   /* a roster ingest with person-level files */
 };
 
-/* The tables D09 looks at: how to read their row hashes and mark a copy. */
+/* The tables D09 looks at: their row kind (enum op_kind - OP_PLATFORM),
+ * how to read their row hashes and how to mark a copy. */
 struct dup_table {
-	const char *count, *scan, *mark;
+	int kind;
+	const char *scan, *mark;
 };
 
 static const struct dup_table dup_platform = {
-    "SELECT count(*) FROM platform_records",
+    OP_PLATFORM - OP_PLATFORM,
     "SELECT row_hash, record_key FROM platform_records",
     "UPDATE platform_records SET duplicate_of = ?1 WHERE record_key = ?2",
 };
 static const struct dup_table dup_roster = {
-    "SELECT count(*) FROM roster_households",
+    OP_ROSTER - OP_PLATFORM,
     "SELECT row_hash, household_key FROM roster_households",
     "UPDATE roster_households SET duplicate_of = ?1 "
     "WHERE household_key = ?2",
 };
 static const struct dup_table dup_members = {
-    "SELECT count(*) FROM members",
+    OP_MEMBER - OP_PLATFORM,
     "SELECT row_hash, member_key FROM members",
     "UPDATE members SET duplicate_of = ?1 WHERE member_key = ?2",
 };
 
+static int mark_duplicates(struct ingest *in, const struct dup_table *t);
+static int shared_household_ids(struct ingest *in, const struct dup_table *t);
+
 /* The steps of ingest_finish(), in order: an SQL statement, or (sql NULL)
- * marking the duplicates of a table. */
+ * a check done in C on the rows of a table. */
 static const struct {
 	enum after when;
 	const char *sql;
+	int (*check)(struct ingest *, const struct dup_table *);
 	const struct dup_table *dup;
 } finish_sql[] = {
     /* The findings made here (not by a row) are made afresh: D09, and
@@ -57,13 +63,13 @@ static const struct {
      "DELETE FROM findings WHERE stage = 'ingest' AND (code = 'D09' OR "
      "(code IN ('D07', 'D08') AND detail LIKE '户编号%')) AND "
      "file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
-     NULL},
+     NULL, NULL},
 
     {AFTER_PLATFORM,
      "UPDATE platform_records SET duplicate_of = NULL "
      "WHERE duplicate_of IS NOT NULL",
-     NULL},
-    {AFTER_PLATFORM, NULL, &dup_platform},
+     NULL, NULL},
+    {AFTER_PLATFORM, NULL, mark_duplicates, &dup_platform},
     {AFTER_PLATFORM,
      "INSERT INTO findings (stage, file_id, code, severity, county_code, "
      "township_code, village_code, record_id, head_id, head_name, detail, "
@@ -76,13 +82,13 @@ static const struct {
      "JOIN platform_records o ON o.record_key = p.duplicate_of "
      "JOIN input_files f0 ON f0.file_id = o.file_id "
      "WHERE p.duplicate_of IS NOT NULL",
-     NULL},
+     NULL, NULL},
 
     {AFTER_ROSTER,
      "UPDATE roster_households SET duplicate_of = NULL "
      "WHERE duplicate_of IS NOT NULL",
-     NULL},
-    {AFTER_ROSTER, NULL, &dup_roster},
+     NULL, NULL},
+    {AFTER_ROSTER, NULL, mark_duplicates, &dup_roster},
     {AFTER_ROSTER,
      "INSERT INTO findings (stage, file_id, code, severity, county_code, "
      "township_code, village_code, household_id, head_id, head_name, "
@@ -95,34 +101,17 @@ static const struct {
      "JOIN roster_households o ON o.household_key = r.duplicate_of "
      "JOIN input_files f0 ON f0.file_id = o.file_id "
      "WHERE r.duplicate_of IS NOT NULL",
-     NULL},
+     NULL, NULL},
 
     /* Two different households under one 户编号 (D09 copies aside):
      * every later one is reported. */
-    {AFTER_ROSTER,
-     "INSERT INTO findings (stage, file_id, code, severity, county_code, "
-     "township_code, village_code, household_id, head_id, head_name, "
-     "detail, source, household_key) "
-     "SELECT 'ingest', r.file_id, 'D08', 'low', r.county_code, "
-     "r.township_code, r.village_code, r.household_id, r.head_id, "
-     "r.head_name, '户编号' || r.household_id || '重复：' || f0.name || "
-     "'第' || o.line || '行是同一户编号的另一户（户主' || "
-     "ifnull(o.head_name, '空') || '）', f.name || ':' || r.line, "
-     "r.household_key "
-     "FROM roster_households r JOIN input_files f USING (file_id) "
-     "JOIN (SELECT household_id, min(household_key) AS first "
-     "FROM roster_households WHERE duplicate_of IS NULL "
-     "GROUP BY household_id HAVING count(*) > 1) g USING (household_id) "
-     "JOIN roster_households o ON o.household_key = g.first "
-     "JOIN input_files f0 ON f0.file_id = o.file_id "
-     "WHERE r.duplicate_of IS NULL AND r.household_key <> g.first",
-     NULL},
+    {AFTER_ROSTER, NULL, shared_household_ids, &dup_roster},
 
     /* members (and person-level roster rows) */
     {AFTER_PEOPLE,
      "UPDATE members SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL",
-     NULL},
-    {AFTER_PEOPLE, NULL, &dup_members},
+     NULL, NULL},
+    {AFTER_PEOPLE, NULL, mark_duplicates, &dup_members},
     /* A duplicated 户主 row already has its D09 on the household. */
     {AFTER_PEOPLE,
      "INSERT INTO findings (stage, file_id, code, severity, household_id, "
@@ -135,7 +124,7 @@ static const struct {
      "JOIN input_files f0 ON f0.file_id = o.file_id "
      "WHERE m.duplicate_of IS NOT NULL AND f.kind = ?1 "
      "AND (f.kind = 'members' OR m.relation IS NOT '户主')",
-     NULL},
+     NULL, NULL},
 
     /* A person's finding belongs to its household: give it the
      * household's place and head, as SPEC 5 asks. */
@@ -145,7 +134,7 @@ static const struct {
      "head_name = r.head_name FROM roster_households r "
      "WHERE findings.stage = 'ingest' AND findings.member_key IS NOT NULL "
      "AND r.household_id = findings.household_id AND r.duplicate_of IS NULL",
-     NULL},
+     NULL, NULL},
 
     /* A person-level household without a 户主 row still is a roster
      * household: it is kept, with its head unknown (D07), so it is
@@ -159,14 +148,14 @@ static const struct {
      "'person') GROUP BY household_id) g JOIN members m ON m.member_key = "
      "g.k WHERE g.household_id NOT IN (SELECT household_id FROM "
      "roster_households)",
-     NULL},
+     NULL, NULL},
     {AFTER_PERSON,
      "INSERT INTO roster_households (file_id, line, household_id, "
      "county_code, township_code, village_code, head_id_state, "
      "head_id_known, row_hash) SELECT file_id, line, household_id, "
      "county_code, township_code, village_code, 'empty', 0, random() "
      "FROM headless",
-     NULL},
+     NULL, NULL},
     {AFTER_PERSON,
      "INSERT INTO findings (stage, file_id, code, severity, county_code, "
      "township_code, village_code, household_id, detail, source, "
@@ -177,8 +166,8 @@ static const struct {
      "不明', f.name || ':' || r.line, r.household_key "
      "FROM headless h JOIN roster_households r USING (household_id) "
      "JOIN input_files f ON f.file_id = r.file_id",
-     NULL},
-    {AFTER_PERSON, "DROP TABLE headless", NULL},
+     NULL, NULL},
+    {AFTER_PERSON, "DROP TABLE headless", NULL, NULL},
 
     /* Person-level rosters without a 家庭人口 column: count the people. */
     {AFTER_PERSON,
@@ -187,7 +176,7 @@ static const struct {
      "AND m.duplicate_of IS NULL AND m.file_id IN (SELECT file_id FROM "
      "input_files WHERE kind = 'roster')) WHERE household_size IS NULL AND "
      "file_id IN (SELECT file_id FROM input_files WHERE layout = 'person')",
-     NULL},
+     NULL, NULL},
 };
 
 static bool
@@ -211,10 +200,23 @@ finish_applies(const struct ingest *in, enum after when)
 	return false;
 }
 
-/* A row's hash and key, for finding exact duplicates. */
-struct hash_key {
-	sqlite3_int64 hash, key;
-};
+int
+hash_keys_add(struct hash_keys *h, sqlite3_int64 hash, sqlite3_int64 key)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 4096;
+		struct hash_key *v = realloc(h->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		h->v = v;
+		h->cap = cap;
+	}
+	h->v[h->n].hash = hash;
+	h->v[h->n].key = key;
+	h->n++;
+	return 0;
+}
 
 static int
 hash_key_cmp(const void *a, const void *b)
@@ -226,40 +228,37 @@ hash_key_cmp(const void *a, const void *b)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
-/* The row hashes and keys of table T into *OUT (malloc'd, caller frees)
- * and *N. Returns 0 or -1. */
-static int
-load_hashes(struct ingest *in, const struct dup_table *t, struct hash_key **out,
-            size_t *n)
+/*
+ * The (hash, key) pairs of every row of the table of T: the writer's
+ * notes when they are all its rows (a fresh workspace, the nightly case),
+ * else read back by SCAN into *LOADED (column 0 the hash, or with
+ * HASH_TEXT a text to hash; column 1 the key). NOTES are the writer's
+ * pairs. Returns the pairs, or NULL (no memory, SQLite error).
+ */
+static struct hash_keys *
+table_hash_keys(struct ingest *in, const struct dup_table *t,
+                struct hash_keys *notes, const char *scan, bool hash_text,
+                struct hash_keys *loaded)
 {
-	sqlite3_stmt *st = NULL;
-	struct hash_key *v = NULL;
-	size_t cap = 0, i = 0;
-	int step = SQLITE_DONE, rc = -1;
+	sqlite3_stmt *st;
+	int step;
 
-	if ((st = db_prepare(in->db, t->count)) == NULL)
-		goto out;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		cap = (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if ((st = db_prepare(in->db, t->scan)) == NULL ||
-	    (v = malloc((cap ? cap : 1) * sizeof(*v))) == NULL)
-		goto out;
-	while (i < cap && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		v[i].hash = sqlite3_column_int64(st, 0);
-		v[i].key = sqlite3_column_int64(st, 1);
-		i++;
+	if (!in->rows_before[t->kind] && !in->replaced && !in->keys_lost)
+		return notes;
+	if ((st = db_prepare(in->db, scan)) == NULL)
+		return NULL;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 0);
+		sqlite3_int64 hash =
+		    hash_text ? (sqlite3_int64)text_hash(text ? text : "")
+		              : sqlite3_column_int64(st, 0);
+
+		if (hash_keys_add(loaded, hash, sqlite3_column_int64(st, 1)) !=
+		    0)
+			break;
 	}
-	if (i == cap || step == SQLITE_DONE) {
-		*out = v;
-		*n = i;
-		v = NULL;
-		rc = 0;
-	}
-out:
 	sqlite3_finalize(st);
-	free(v);
-	return rc;
+	return step == SQLITE_DONE ? loaded : NULL;
 }
 
 /*
@@ -272,29 +271,88 @@ static int
 mark_duplicates(struct ingest *in, const struct dup_table *t)
 {
 	sqlite3_stmt *mark = NULL;
-	struct hash_key *v = NULL;
-	size_t n = 0, i, first = 0;
+	struct hash_keys loaded = {0}, *rows;
+	size_t i, first = 0;
 	int rc = -1;
 
-	if (load_hashes(in, t, &v, &n) != 0 ||
+	if ((rows = table_hash_keys(in, t, &in->stored[t->kind], t->scan, false,
+	                            &loaded)) == NULL ||
 	    (mark = db_prepare(in->db, t->mark)) == NULL)
 		goto out;
-	qsort(v, n, sizeof(*v), hash_key_cmp);
-	for (i = 1; i < n; i++) {
-		if (v[i].hash != v[first].hash) {
+	if (rows->n > 1)
+		qsort(rows->v, rows->n, sizeof(*rows->v), hash_key_cmp);
+	for (i = 1; i < rows->n; i++) {
+		if (rows->v[i].hash != rows->v[first].hash) {
 			first = i;
 			continue;
 		}
 		sqlite3_reset(mark);
-		sqlite3_bind_int64(mark, 1, v[first].key);
-		sqlite3_bind_int64(mark, 2, v[i].key);
+		sqlite3_bind_int64(mark, 1, rows->v[first].key);
+		sqlite3_bind_int64(mark, 2, rows->v[i].key);
 		if (sqlite3_step(mark) != SQLITE_DONE)
 			goto out;
 	}
 	rc = 0;
 out:
 	sqlite3_finalize(mark);
-	free(v);
+	free(loaded.v);
+	return rc;
+}
+
+/*
+ * D08: two different roster households under one 户编号 (T is the roster
+ * table). Rows are grouped by the hash of their 户编号; the first of a
+ * group (smallest key) is never a D09 copy, as its original has the same
+ * 户编号 and a smaller key. Every later row of the group that is not a
+ * copy and has the same 户编号 (a hash collision is thus harmless) gets
+ * a D08 naming the first. Returns 0 or -1.
+ */
+static int
+shared_household_ids(struct ingest *in, const struct dup_table *t)
+{
+	static const char scan[] =
+	    "SELECT household_id, household_key FROM roster_households";
+	static const char insert[] =
+	    "INSERT INTO findings (stage, file_id, code, severity, "
+	    "county_code, township_code, village_code, household_id, head_id, "
+	    "head_name, detail, source, household_key) "
+	    "SELECT 'ingest', r.file_id, 'D08', 'low', r.county_code, "
+	    "r.township_code, r.village_code, r.household_id, r.head_id, "
+	    "r.head_name, '户编号' || r.household_id || '重复：' || f0.name || "
+	    "'第' || o.line || '行是同一户编号的另一户（户主' || "
+	    "ifnull(o.head_name, '空') || '）', f.name || ':' || r.line, "
+	    "r.household_key "
+	    "FROM roster_households r JOIN input_files f USING (file_id) "
+	    "JOIN roster_households o ON o.household_key = ?2 "
+	    "JOIN input_files f0 ON f0.file_id = o.file_id "
+	    "WHERE r.household_key = ?1 AND r.duplicate_of IS NULL "
+	    "AND r.household_id = o.household_id";
+	sqlite3_stmt *st = NULL;
+	struct hash_keys loaded = {0}, *rows;
+	size_t i, first = 0;
+	int rc = -1;
+
+	if ((rows = table_hash_keys(in, t, &in->stored_ids, scan, true,
+	                            &loaded)) == NULL ||
+	    (st = db_prepare(in->db, insert)) == NULL)
+		goto out;
+	if (rows->n > 1)
+		qsort(rows->v, rows->n, sizeof(*rows->v), hash_key_cmp);
+	for (i = 1; i < rows->n; i++) {
+		if (rows->v[i].hash != rows->v[first].hash) {
+			first = i;
+			continue;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, rows->v[i].key);
+		sqlite3_bind_int64(st, 2, rows->v[first].key);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	free(loaded.v);
 	return rc;
 }
 
@@ -327,7 +385,7 @@ ingest_finish(struct ingest *in)
 		if (finish_sql[i].sql != NULL)
 			ok = finish_step(in, finish_sql[i].sql);
 		else
-			ok = mark_duplicates(in, finish_sql[i].dup);
+			ok = finish_sql[i].check(in, finish_sql[i].dup);
 		if (ok != 0) {
 			anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(in->db));
 			return ANJU_EXIT_SOFTWARE;

@@ -100,7 +100,34 @@ file_done(struct ingest *in, const char *real, struct csvin *csv)
 	sqlite3_bind_text(in->del_old, 2, real, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(in->del_old, 3, sha, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(in->del_old, 4, in->file_id);
-	return sqlite3_step(in->del_old) == SQLITE_DONE ? 0 : -1;
+	if (sqlite3_step(in->del_old) != SQLITE_DONE)
+		return -1;
+	in->replaced |= sqlite3_changes(in->db) > 0;
+	return 0;
+}
+
+/* Whether each row table held rows before this invocation stored any
+ * (finish.c then reads them back). Returns 0 or -1. */
+static int
+note_rows_before(struct ingest *in)
+{
+	static const char *const sql[OP_KINDS] = {
+	    "SELECT EXISTS (SELECT 1 FROM platform_records)",
+	    "SELECT EXISTS (SELECT 1 FROM roster_households)",
+	    "SELECT EXISTS (SELECT 1 FROM members)",
+	};
+	size_t k;
+
+	for (k = 0; k < OP_KINDS; k++) {
+		sqlite3_stmt *st = db_prepare(in->db, sql[k]);
+
+		if (st == NULL)
+			return -1;
+		in->rows_before[k] = sqlite3_step(st) != SQLITE_ROW ||
+		                     sqlite3_column_int(st, 0) != 0;
+		sqlite3_finalize(st);
+	}
+	return 0;
 }
 
 static struct file_stats *
@@ -173,7 +200,8 @@ ingest_file(struct ingest *in, const char *path)
 	in->person_files += in->person;
 	if (realpath(path, real) == NULL)
 		snprintf(real, sizeof(real), "%s", path);
-	if ((in->fs = stats_add(in, in->file_name)) == NULL ||
+	if ((in->nstats == 0 && note_rows_before(in) != 0) ||
+	    (in->fs = stats_add(in, in->file_name)) == NULL ||
 	    (in->file_id = file_row(in, real, csv,
 	                            strcmp(in->kind, "roster") == 0
 	                                ? (in->person ? "person" : "household")
@@ -276,6 +304,9 @@ ingest_close(struct ingest *in)
 		sqlite3_finalize(in->ins_many[i]);
 	}
 	handoff_destroy(&in->ho);
+	for (i = 0; i < OP_KINDS; i++)
+		free(in->stored[i].v);
+	free(in->stored_ids.v);
 	ingest_memo_free(in);
 	free(in->hbuf);
 	headers_free(&in->headers);

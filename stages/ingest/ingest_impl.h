@@ -25,7 +25,6 @@
 
 #include <limits.h>
 #include <stdint.h>
-#include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -61,6 +60,15 @@ struct enum_memo {
 	} slot[MEMO_SLOTS];
 };
 
+/* A row's hash and key, for finding duplicates (finish.c). */
+struct hash_key {
+	sqlite3_int64 hash, key;
+};
+struct hash_keys {
+	struct hash_key *v;
+	size_t n, cap;
+};
+
 struct ingest {
 	sqlite3 *db;
 	struct header_table headers;
@@ -90,7 +98,7 @@ struct ingest {
 		const char *name;
 		int index;
 	} fcache[FCACHE];
-	/* D09 hash input of the current row ("field=value\0" ...). */
+	/* D09 hash input of the current row ("value\0" ...). */
 	char *hbuf;
 	size_t hcap;
 	/* safety_means -> category, by the canonical value's address */
@@ -99,8 +107,10 @@ struct ingest {
 	} catcache[8];
 	struct enum_memo memo[MEMO_FIELDS];
 	size_t nmemo;
-	/* cleaned values of the current row, in the current batch's arena */
+	/* cleaned values of the current row, in the current batch's arena,
+	 * and their lengths */
 	const char *fields[HEADERS_MAX_FIELDS];
+	size_t flen[HEADERS_MAX_FIELDS];
 
 	struct handoff ho;
 
@@ -109,6 +119,16 @@ struct ingest {
 	sqlite3_stmt *ins_finding;
 	/* per row kind (enum op_kind - OP_PLATFORM): one row, MULTI_ROWS */
 	sqlite3_stmt *ins_one[OP_KINDS], *ins_many[OP_KINDS];
+
+	/*
+	 * Every row this invocation stored, per row kind: (row hash, key),
+	 * and for roster households (户编号 hash, key). When a table held no
+	 * rows before and nothing was replaced, these are all its rows and
+	 * finish.c need not read the table back. keys_lost: an append ran
+	 * out of memory, so finish.c reads the tables.
+	 */
+	struct hash_keys stored[OP_KINDS], stored_ids;
+	bool rows_before[OP_KINDS], replaced, keys_lost;
 
 	struct file_stats *stats;
 	size_t nstats;
@@ -135,6 +155,9 @@ int ingest_store_rows(struct ingest *in, const char *path);
 
 /* Prepare the writer's statements. Returns 0 or -1 (message printed). */
 int ingest_store_prepare(struct ingest *in);
+
+/* Append (HASH, KEY) to H. Returns 0 or -1 (no memory). */
+int hash_keys_add(struct hash_keys *h, sqlite3_int64 hash, sqlite3_int64 key);
 
 /* Bind S at IDX, NULL or "" as SQL NULL, without copying. */
 void ingest_bind_str(sqlite3_stmt *st, int idx, const char *s);

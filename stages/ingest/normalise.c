@@ -84,6 +84,8 @@ op_new(struct ingest *in, enum op_kind kind, size_t line, int nslots)
 	memset(&op->place, 0, sizeof(op->place));
 	op->household_id = op->record_id = op->head_id = op->head_name = NULL;
 	op->npending = 0;
+	op->row_hash = 0;
+	op->id_hash = 0;
 	return op;
 }
 
@@ -176,34 +178,24 @@ has_column(struct ingest *in, const char *field)
 	return f >= 0 && in->col[f] >= 0;
 }
 
-/* Length of S when it is printable ASCII without spaces (the bulk of
- * ids, codes, dates and numbers), which text_clean() returns as it is
- * (NFKC leaves it alone, nothing to trim or squeeze); else 0. */
-static size_t
-plain_ascii(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p >= 0x21 && *p <= 0x7E)
-		p++;
-	return *p == '\0' ? (size_t)(p - (const unsigned char *)s) : 0;
-}
-
-/* The cleaned form of CELL in the current batch, or NULL (invalid UTF-8,
- * no memory). */
+/* The cleaned form of CELL in the current batch, its length in *LEN, or
+ * NULL (invalid UTF-8, no memory). */
 static const char *
-clean_cell(struct ingest *in, const char *cell)
+clean_cell(struct ingest *in, const char *cell, size_t *len)
 {
 	char *clean;
 	const char *kept;
-	size_t n;
 
-	if (*cell == '\0')
+	if (*cell == '\0') {
+		*len = 0;
 		return "";
-	if ((n = plain_ascii(cell)) > 0)
-		kept = arena_memdup(&in->cur->arena, cell, n);
+	}
+	/* Most cells are clean already: one copy, no utf8proc. */
+	if (text_is_clean(cell, len))
+		kept = arena_memdup(&in->cur->arena, cell, *len);
 	else if ((clean = text_clean(cell)) != NULL) {
-		kept = arena_strdup(&in->cur->arena, clean);
+		*len = strlen(clean);
+		kept = arena_memdup(&in->cur->arena, clean, *len);
 		free(clean);
 	} else
 		return NULL;
@@ -212,21 +204,23 @@ clean_cell(struct ingest *in, const char *cell)
 	return kept;
 }
 
-/* Clean every mapped cell of ROW into in->fields, in the current batch's
- * arena. Returns false when a cell is not valid UTF-8 (csvin already
- * rejects those; defensive) or memory runs out. */
+/* Clean every mapped cell of ROW into in->fields (lengths in in->flen),
+ * in the current batch's arena. Returns false when a cell is not valid
+ * UTF-8 (csvin already rejects those; defensive) or memory runs out. */
 static bool
 fields_load(struct ingest *in, const struct csvin_row *row)
 {
 	size_t f;
 
 	memset(in->fields, 0, sizeof(in->fields));
+	memset(in->flen, 0, sizeof(in->flen));
 	for (f = 0; f < in->hk->nfields; f++) {
 		int c = in->col[f];
 
 		if (c < 0 || (size_t)c >= row->nfields)
 			continue;
-		if ((in->fields[f] = clean_cell(in, row->fields[c])) == NULL)
+		if ((in->fields[f] =
+		         clean_cell(in, row->fields[c], &in->flen[f])) == NULL)
 			return false;
 	}
 	return true;
@@ -619,32 +613,22 @@ place_quiet(struct ingest *in, struct div_place *out)
 
 /* ---- row hash (D09) ---------------------------------------------------- */
 
-/* Hash of the row's cleaned values (column order independent, so the
- * same household exported twice in different layouts still compares):
- * the first 64 bits of a sha256, stored as an INTEGER so that grouping a
- * million rows by it is cheap. */
+/*
+ * D09's hash of the current row: XXH3 of its cleaned values in field
+ * order, each followed by a NUL (absent and empty are the same value),
+ * as an INTEGER so that grouping and sorting it is cheap. Two rows with
+ * the same values have the same hash whatever their column order.
+ */
 static sqlite3_int64
 row_hash(struct ingest *in)
 {
-	struct sha256_ctx ctx;
-	uint8_t digest[SHA256_DIGEST_SIZE];
-	uint64_t h = 0;
 	size_t f, len = 0;
 
-	/* One sha256_update() over "field=value\0..." in a reused buffer:
-	 * the same digest as hashing the pieces, at a fraction of the
-	 * calls. */
 	for (f = 0; f < in->hk->nfields; f++) {
-		const char *name = in->hk->field[f];
-		const char *v = in->fields[f] ? in->fields[f] : "";
-		size_t nlen, vlen;
+		size_t n = in->flen[f];
 
-		if (*v == '\0' && strcmp(name, "record_id") == 0)
-			continue;
-		nlen = strlen(name);
-		vlen = strlen(v);
-		if (len + nlen + vlen + 2 > in->hcap) {
-			size_t cap = (len + nlen + vlen + 2) * 2;
+		if (len + n + 1 > in->hcap) {
+			size_t cap = (len + n + 1) * 2;
 			char *p = realloc(in->hbuf, cap);
 
 			if (p == NULL) {
@@ -654,17 +638,12 @@ row_hash(struct ingest *in)
 			in->hbuf = p;
 			in->hcap = cap;
 		}
-		memcpy(in->hbuf + len, name, nlen);
-		in->hbuf[len + nlen] = '=';
-		memcpy(in->hbuf + len + nlen + 1, v, vlen + 1);
-		len += nlen + vlen + 2;
+		if (n > 0)
+			memcpy(in->hbuf + len, in->fields[f], n);
+		in->hbuf[len + n] = '\0';
+		len += n + 1;
 	}
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, (const uint8_t *)in->hbuf);
-	sha256_digest(&ctx, sizeof(digest), digest);
-	for (f = 0; f < 8; f++)
-		h = h << 8 | digest[f];
-	return (sqlite3_int64)h;
+	return (sqlite3_int64)text_hash_n(in->hbuf, len);
 }
 
 /* ---- the three kinds ---------------------------------------------------- */
@@ -796,7 +775,8 @@ platform_row(struct ingest *in, size_t line)
 	put_count(in, op, 34, "photos_completion");
 	put_flag(in, op, 35, "toilet");
 	put_year(in, op, 36);
-	put_int(op, 37, row_hash(in));
+	op->row_hash = row_hash(in);
+	put_int(op, 37, op->row_hash);
 }
 
 /* A roster household from the current row. NAME_FIELD/ID_FIELD say where
@@ -809,12 +789,14 @@ roster_household(struct ingest *in, size_t line, const char *name_field,
 	struct op *op = op_new(in, OP_ROSTER, line, 19);
 
 	op->household_id = fv(in, "household_id");
+	op->id_hash = text_hash(op->household_id);
 	put_head_and_place(in, op, line, op->household_id, name_field,
 	                   id_field);
 	put_size(in, op, 16);
 	put_str(op, 17, norm_enum(in, op, "poverty_attr"));
 	put_str(op, 18, norm_enum(in, op, "poverty_status"));
-	put_int(op, 19, row_hash(in));
+	op->row_hash = row_hash(in);
+	put_int(op, 19, op->row_hash);
 	return op;
 }
 
@@ -862,7 +844,8 @@ member_row(struct ingest *in, size_t line)
 	put_str(op, 8, id_state_name(id.state));
 	put_int(op, 9, id.known);
 	put_str(op, 10, relation);
-	put_int(op, 11, row_hash(in));
+	op->row_hash = row_hash(in);
+	put_int(op, 11, op->row_hash);
 	/* A member's own place: only a household without a 户主 row needs
 	 * it (finish.c); the household's D05 is reported once, on its head. */
 	put_str(op, 12, op->place.county);
@@ -976,9 +959,7 @@ ingest_read_rows(void *arg)
 	in->cur = handoff_take_free(&in->ho, &abort);
 	while (!abort && (got = csvin_next(in->csv, &row)) == 1) {
 		in->fs->read++;
-		/* A row makes at most three operations (household, person,
-		 * failure). */
-		if (in->cur->n + 3 > BATCH_OPS) {
+		if (in->cur->n >= BATCH_OPS) {
 			handoff_put_full(&in->ho, in->cur);
 			in->cur = handoff_take_free(&in->ho, &abort);
 		}

@@ -38,6 +38,9 @@ static const struct {
      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
 };
 
+_Static_assert(BATCH_OPS % MULTI_ROWS == 0,
+               "a batch of plain rows is stored by full multi-row INSERTs");
+
 /* ---- storing (writer) -------------------------------------------------- */
 
 static void
@@ -124,6 +127,19 @@ store_reject(struct ingest *in, const struct op *op)
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* Note the row OP stored as KEY for finish.c. */
+static void
+note_stored(struct ingest *in, const struct op *op, sqlite3_int64 key)
+{
+	int k = op->kind - OP_PLATFORM;
+
+	if (hash_keys_add(&in->stored[k], op->row_hash, key) != 0 ||
+	    (op->kind == OP_ROSTER &&
+	     hash_keys_add(&in->stored_ids, (sqlite3_int64)op->id_hash, key) !=
+	         0))
+		in->keys_lost = true;
+}
+
 /* Bind the values of the N row operations OPS to ST, one after another. */
 static void
 bind_rows(sqlite3_stmt *st, const struct op *ops, size_t n)
@@ -158,6 +174,7 @@ store_one(struct ingest *in, const struct op *op)
 	bind_rows(st, op, 1);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
+	note_stored(in, op, sqlite3_last_insert_rowid(in->db));
 	return store_findings(in, op, sqlite3_last_insert_rowid(in->db),
 	                      op->kind - OP_PLATFORM);
 }
@@ -182,6 +199,8 @@ store_many(struct ingest *in, const struct op *ops, const struct op **failed)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
 	first = sqlite3_last_insert_rowid(in->db) - (MULTI_ROWS - 1);
+	for (k = 0; k < MULTI_ROWS; k++)
+		note_stored(in, &ops[k], first + (sqlite3_int64)k);
 	for (k = 0; k < MULTI_ROWS; k++)
 		if (store_findings(in, &ops[k], first + (sqlite3_int64)k,
 		                   ops->kind - OP_PLATFORM) != 0) {

@@ -100,6 +100,47 @@ P002|孙七|21092119491001008X|1|210921103204" \
 	assert_eq "1" "$(q "SELECT count(*) FROM members WHERE duplicate_of IS NULL")"
 }
 
+@test "D09 across two ingests: the later file's copy is flagged, the earlier row kept" {
+	head -n 2 "$TESTDATA/ingest/members.csv" > "$TMP/a.csv"
+	{ head -n 1 "$TESTDATA/ingest/members.csv"; sed -n 3p "$TESTDATA/ingest/members.csv"; sed -n 2p "$TESTDATA/ingest/members.csv"; } > "$TMP/b.csv"
+	ingest --kind members "$TMP/a.csv"
+	[ "$status" -eq 0 ]
+	ingest --kind members "$TMP/b.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D09|b.csv:3|与a.csv第2行完全重复" "$(q "SELECT code, source, detail FROM findings")"
+	# Ingesting a.csv again replaces it: its row comes after b.csv's now.
+	ingest --kind members "$TMP/a.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D09|a.csv:2|与b.csv第3行完全重复" "$(q "SELECT code, source, detail FROM findings")"
+	assert_eq "2" "$(q "SELECT count(*) FROM members WHERE duplicate_of IS NULL")"
+}
+
+@test "D08 across files of one ingest, and in a later ingest; a D09 copy is not a D08" {
+	printf '户编号,户主姓名,户主证件号码,家庭人口数,县,乡镇,村\nH1,王五,210921195511200032,3,阜蒙县,佛寺镇,团山子村\nH2,李四,21092119650812001X,2,阜蒙县,佛寺镇,团山子村\n' > "$TMP/r1.csv"
+	printf '户编号,户主姓名,户主证件号码,家庭人口数,县,乡镇,村\nH2,李四,21092119650812001X,2,阜蒙县,佛寺镇,团山子村\nH1,赵六,210921197003040027,1,阜蒙县,佛寺镇,团山子村\n' > "$TMP/r2.csv"
+	ingest --kind roster "$TMP/r1.csv" "$TMP/r2.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D08|H1|r2.csv:3|户编号H1重复：r1.csv第2行是同一户编号的另一户（户主王五）
+D09|H2|r2.csv:2|与r1.csv第3行完全重复" \
+		"$(q "SELECT code, household_id, source, detail FROM findings ORDER BY code")"
+	# The same checks when the first file is already in the workspace.
+	rm -f "$WS"
+	ingest --kind roster "$TMP/r1.csv"
+	ingest --kind roster "$TMP/r2.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D08|H1|r2.csv:3
+D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY code")"
+}
+
+@test "a version 1 workspace is brought up to date" {
+	ingest --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 0 ]
+	q "DROP INDEX platform_copies; DROP INDEX roster_copies; DROP INDEX members_copies; PRAGMA user_version = 1"
+	ingest --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|3" "$(q "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name LIKE '%_copies'" | paste -sd'|')"
+}
+
 @test "missing required column: 65 naming the file and the column" {
 	printf '户编号,户主姓名,家庭人口\nH1,王五,3\n' > "$TMP/nocol.csv"
 	ingest --kind roster "$TMP/nocol.csv"
