@@ -53,9 +53,13 @@ UNIT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/unit/test_*.c))
 
 all: $(ALL_OBJ) $(BINS) $(RUNBIN) $(TOOLS) $(DIVDB) $(SHARE)/schemas.stamp
 
-$(BUILD)/obj/%.o: %.c $(wildcard stages/common/*.h)
+# -MMD -MP: each object also depends on every header it includes (a
+# stage's own headers too), listed by the compiler in a .d file beside it.
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(ALL_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
 $(LIB): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
