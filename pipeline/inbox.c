@@ -240,13 +240,13 @@ static const char *const sniff_kinds[INBOX_KINDS][3] = {
 
 /* csvin's header finder: the best score of any kind. */
 static int
-sniff_score(char *const *cells, size_t n, void *ctx)
+sniff_score(char *const *cells, size_t n, int floor, void *ctx)
 {
 	const struct header_table *t = ctx;
 	int best = 0;
 
 	for (int k = 0; k < INBOX_KINDS; k++) {
-		int s = headers_score(t, sniff_kinds[k], cells, n);
+		int s = headers_score(t, sniff_kinds[k], cells, n, floor);
 
 		best = s > best ? s : best;
 	}
@@ -261,7 +261,7 @@ sniff_row(struct sniff *s, char *const *cells, size_t n)
 	char err[256];
 
 	for (int k = 0; k < INBOX_KINDS; k++) {
-		s->score[k] = headers_score(s->t, sniff_kinds[k], cells, n);
+		s->score[k] = headers_score(s->t, sniff_kinds[k], cells, n, -1);
 		s->complete[k] = false;
 		for (int j = 0; sniff_kinds[k][j] != NULL; j++) {
 			const struct header_kind *hk =

@@ -800,7 +800,8 @@ score_line(struct csvin *in, const char *s, size_t len, csvin_header_score sc,
 		if (floor >= 0 && c.nfields <= (size_t)floor)
 			c.score = 0; /* cannot beat FLOOR: value unused */
 		else if (sc != NULL)
-			c.score = sc(fields_ptrs(&in->fields), c.nfields, ctx);
+			c.score =
+			    sc(fields_ptrs(&in->fields), c.nfields, floor, ctx);
 		else
 			c.score =
 			    count_nonempty(fields_ptrs(&in->fields), c.nfields);

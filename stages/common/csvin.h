@@ -27,9 +27,13 @@
  * taken as the header; on a tie the earlier line wins, and on one line the
  * delimiter with the higher score, then with more cells. Lines above the
  * header (titles, blank lines) are skipped. The cells are only valid
- * during the call.
+ * during the call. FLOOR is the best score so far (-1 before any): once
+ * the line cannot score above it, the scorer may stop and return any
+ * score up to FLOOR (the data lines of the look-ahead then cost a few
+ * cells each, not a header's worth).
  */
-typedef int (*csvin_header_score)(char *const *fields, size_t n, void *ctx);
+typedef int (*csvin_header_score)(char *const *fields, size_t n, int floor,
+                                  void *ctx);
 
 struct csvin_row {
 	size_t line;     /* physical line (1-based) where the row starts */

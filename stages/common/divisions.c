@@ -329,10 +329,11 @@ header_columns(char *const *fields, size_t n, int *code_col, int *name_col)
 
 /* csvin header scorer: 2 for a line naming both columns. */
 static int
-score_header(char *const *fields, size_t n, void *ctx)
+score_header(char *const *fields, size_t n, int floor, void *ctx)
 {
 	int code_col, name_col;
 
+	(void)floor;
 	(void)ctx;
 	return header_columns(fields, n, &code_col, &name_col);
 }
@@ -1197,24 +1198,24 @@ resolve_names(struct divisions *d, const char *county, const char *township,
 }
 
 /* The four inputs joined with \x1f, so "ab","c" differs from "a","bc",
- * and their hash. */
+ * and their hash: in BUF when it fits in BUFLEN bytes (the usual case: a
+ * hit then costs no allocation), else malloc'd. */
 static char *
-cache_key(const char *parts[4], uint64_t *hash)
+cache_key(const char *parts[4], char *buf, size_t buflen, uint64_t *hash)
 {
-	size_t len = 0, i, n;
+	size_t len = 0, i, n[4];
 	char *key, *p;
 
 	for (i = 0; i < 4; i++)
-		len += strlen(parts[i]) + 1;
-	if ((key = malloc(len)) == NULL)
+		len += (n[i] = strlen(parts[i])) + 1;
+	if ((key = len <= buflen ? buf : malloc(len)) == NULL)
 		return NULL;
 	for (p = key, i = 0; i < 4; i++) {
-		n = strlen(parts[i]);
-		memcpy(p, parts[i], n);
-		p[n] = i < 3 ? '\x1f' : '\0';
-		p += n + 1;
+		memcpy(p, parts[i], n[i]);
+		p[n[i]] = i < 3 ? '\x1f' : '\0';
+		p += n[i] + 1;
 	}
-	*hash = text_hash(key);
+	*hash = text_hash_n(key, len - 1);
 	return key;
 }
 
@@ -1268,20 +1269,23 @@ cached(struct divisions *d, const char *parts[4], div_lookup lookup,
 	struct cache_entry *e = NULL;
 	enum div_status status;
 	uint64_t hash;
-	char *key;
+	char buf[256], *key;
 
-	if ((key = cache_key(parts, &hash)) == NULL)
+	if ((key = cache_key(parts, buf, sizeof(buf), &hash)) == NULL)
 		return lookup(d, parts, out);
 	if (d->cache_cap > 0) {
 		e = cache_slot(d->cache, d->cache_cap, key, hash);
 		if (e->key != NULL) {
-			free(key);
+			if (key != buf)
+				free(key);
 			*out = e->place;
 			return e->status;
 		}
 	}
 	status = lookup(d, parts, out);
-	if (d->cache_n < CACHE_MAX && cache_grow(d)) {
+	if (key == buf)
+		key = strdup(buf);
+	if (key != NULL && d->cache_n < CACHE_MAX && cache_grow(d)) {
 		e = cache_slot(d->cache, d->cache_cap, key, hash);
 		e->key = key;
 		e->hash = hash;

@@ -227,13 +227,18 @@ headers_map(const struct header_kind *k, char *const *cells, size_t n,
 
 int
 headers_score(const struct header_table *t, const char *const *kinds,
-              char *const *cells, size_t n)
+              char *const *cells, size_t n, int floor)
 {
 	int score = 0;
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		char *key = header_key(cells[i]);
+		char *key;
+
+		/* Even if every cell left named a column, no better line. */
+		if (floor >= 0 && score + (int)(n - i) <= floor)
+			break;
+		key = header_key(cells[i]);
 
 		if (key == NULL || *key == '\0') {
 			free(key);

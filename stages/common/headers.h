@@ -57,8 +57,10 @@ int headers_map(const struct header_kind *k, char *const *cells, size_t n,
                 int column[HEADERS_MAX_FIELDS], char *err, size_t errlen);
 
 /* Number of cells in CELLS[0..N) that name a field of any of KINDS
- * (NULL-terminated kind names): the header-row score. */
+ * (NULL-terminated kind names): the header-row score. With FLOOR >= 0 it
+ * stops as soon as the score cannot exceed FLOOR and returns a score up
+ * to FLOOR (see csvin_header_score). */
 int headers_score(const struct header_table *t, const char *const *kinds,
-                  char *const *cells, size_t n);
+                  char *const *cells, size_t n, int floor);
 
 #endif

@@ -20,7 +20,7 @@
 
 /* csvin's header scorer: cells naming a field of this kind. */
 static int
-score_header(char *const *cells, size_t n, void *ctx)
+score_header(char *const *cells, size_t n, int floor, void *ctx)
 {
 	struct ingest *in = ctx;
 	const char *platform[] = {"platform", NULL};
@@ -30,7 +30,7 @@ score_header(char *const *cells, size_t n, void *ctx)
 	                           : in->members ? members
 	                                         : roster;
 
-	return headers_score(&in->headers, kinds, cells, n);
+	return headers_score(&in->headers, kinds, cells, n, floor);
 }
 
 /* Pick the header kind for this file: a roster with a 与户主关系 column is

@@ -541,12 +541,15 @@ resolve_names(struct ingest *in, const char *county, const char *township,
 {
 	static const char *const city[] = {"市", "地区", "自治州", "盟"};
 	static const char *const town[] = {"镇", "乡", "街道"};
-	const char *c = after_prefix(county, city, 4);
-	const char *v = after_prefix(village, town, 3);
+	const char *c, *v;
 	enum div_status st;
 
 	st = divisions_resolve(in->div, county, township, village, NULL, out);
-	if (st == DIV_NONE && c != NULL)
+	if (st != DIV_NONE)
+		return st;
+	c = after_prefix(county, city, 4);
+	v = after_prefix(village, town, 3);
+	if (c != NULL)
 		st =
 		    divisions_resolve(in->div, c, township, village, NULL, out);
 	if (st == DIV_NONE && v != NULL)

@@ -96,7 +96,7 @@ recode(const char *s, const char *to, size_t *n)
 
 /* Header recogniser used by the tests: cells naming a known column. */
 static int
-known_columns(char *const *fields, size_t n, void *ctx)
+known_columns(char *const *fields, size_t n, int floor, void *ctx)
 {
 	static const char *const known[] = {"name",     "id",         "county",
 	                                    "户主姓名", "身份证号码", "县区",
@@ -105,6 +105,7 @@ known_columns(char *const *fields, size_t n, void *ctx)
 	int score = 0;
 
 	(void)ctx;
+	(void)floor;
 	for (i = 0; i < n; i++)
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (strcmp(fields[i], known[k]) == 0)

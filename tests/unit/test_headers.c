@@ -121,8 +121,25 @@ test_score_title_line_is_not_header(void **state)
 	char *header[] = {"户编号", "姓名", "证件号码", "与户主关系", "备注"};
 
 	(void)state;
-	assert_int_equal(headers_score(&table, kinds, title, 3), 0);
-	assert_int_equal(headers_score(&table, kinds, header, 5), 4);
+	assert_int_equal(headers_score(&table, kinds, title, 3, -1), 0);
+	assert_int_equal(headers_score(&table, kinds, header, 5, -1), 4);
+}
+
+/* With a floor, a line that cannot beat it stops early (any score up to
+ * the floor); one that can is scored in full. */
+static void
+test_score_floor(void **state)
+{
+	const char *kinds[] = {"roster", "roster.person", NULL};
+	char *data[] = {"H001", "王小明", "21092119650812001X", "户主", "姓名"};
+	char *header[] = {"户编号", "姓名", "证件号码", "与户主关系", "备注"};
+
+	(void)state;
+	assert_true(headers_score(&table, kinds, data, 5, 4) <= 4);
+	/* 户主 and 姓名 are header names too */
+	assert_int_equal(headers_score(&table, kinds, data, 5, -1), 2);
+	assert_int_equal(headers_score(&table, kinds, header, 5, 3), 4);
+	assert_true(headers_score(&table, kinds, header, 5, 4) <= 4);
 }
 
 int
@@ -135,6 +152,7 @@ main(void)
 	    cmocka_unit_test(test_map_missing_required),
 	    cmocka_unit_test(test_map_field_twice),
 	    cmocka_unit_test(test_score_title_line_is_not_header),
+	    cmocka_unit_test(test_score_floor),
 	};
 
 	return cmocka_run_group_tests(tests, load, unload);
