@@ -42,7 +42,7 @@ UNITS     = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DIVDB     = $(BUILD)/share/anju/divisions.db
 SHARE     = $(BUILD)/share/anju
 
-.PHONY: all install deps test-deps sample test check unit units e2e bench format lint clean
+.PHONY: all install deps test-deps sample test check tsan unit units e2e bench format lint clean
 .SUFFIXES:
 
 RUNBIN    = $(if $(wildcard pipeline/main.c),$(BUILD)/bin/anju-run)
@@ -124,6 +124,16 @@ test: test-deps
 check:
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror all units
 	$(MAKE) BUILD=$(ASAN_BUILD) OPT=-O1 SAN="$(SANFLAGS)" WERROR=-Werror unit e2e
+
+# The threaded stages (ingest's reader and writer, match's loaders,
+# report's workbook writer) under ThreadSanitizer: the end-to-end tests
+# again. Not part of `make test`; exit code 99 marks a race report, which
+# no stage uses.
+TSAN_BUILD = build/tsan
+tsan: test-deps
+	$(MAKE) BUILD=$(TSAN_BUILD) OPT=-O1 SAN=-fsanitize=thread WERROR=-Werror all
+	ANJU_BIN=$(abspath $(TSAN_BUILD))/bin TSAN_OPTIONS=halt_on_error=1:exitcode=99 \
+	  bats tests/e2e
 
 units: $(UNIT_OBJ) $(UNITS) $(SHARE)/schemas.stamp
 

@@ -8,6 +8,7 @@
 #include "run.h"
 
 #include "anju.h"
+#include "db.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -253,10 +254,8 @@ manifest_write(const char *dir, const char *db_path, const struct run_facts *f)
 	char path[4096];
 	int rc = ANJU_EXIT_SOFTWARE;
 
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		anju_msg(db_path, 0, "cannot open the workspace: %s",
-		         sqlite3_errmsg(db));
+	if (db_open_readonly(db_path, &db, path, sizeof(path)) != SQLITE_OK) {
+		anju_msg(db_path, 0, "cannot open the workspace: %s", path);
 		goto out;
 	}
 	if ((inputs = read_inputs(db)) == NULL ||

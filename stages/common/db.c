@@ -156,6 +156,27 @@ db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	return 0;
 }
 
+int
+db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	rc = sqlite3_open_v2(path, &db,
+	                     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s",
+		         db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		*out = NULL;
+		return rc;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	*out = db;
+	return SQLITE_OK;
+}
+
 sqlite3_stmt *
 db_prepare(sqlite3 *db, const char *sql)
 {

@@ -24,6 +24,14 @@
 int db_open(const char *path, sqlite3 **out, char *err, size_t errlen);
 
 /*
+ * Open the SQLite file PATH read-only, for one thread at a time (no mutex
+ * around each call) and with db_open()'s busy timeout. Returns SQLITE_OK
+ * and *OUT (close with sqlite3_close), or an SQLite result code with *OUT
+ * NULL and the reason in ERR.
+ */
+int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/*
  * Run SQL text without bound values (DDL, BEGIN, fixed statements).
  * Returns 0, or -1 with the SQLite message in ERR.
  */

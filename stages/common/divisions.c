@@ -17,6 +17,7 @@
 
 #include "anju.h"
 #include "csvin.h"
+#include "db.h"
 #include "text.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -897,12 +898,11 @@ open_source(struct divisions *d, const char *path, char *err, size_t errlen)
 	if ((rc = stat_source(path, &sb, err, errlen)) != ANJU_EXIT_OK)
 		return rc;
 	if (S_ISREG(sb.st_mode) && is_sqlite_file(path)) {
-		if (sqlite3_open_v2(path, &d->db,
-		                    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-		                    NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: %s", path,
-			         d->db ? sqlite3_errmsg(d->db)
-			               : "out of memory");
+		char why[256];
+
+		if (db_open_readonly(path, &d->db, why, sizeof(why)) !=
+		    SQLITE_OK) {
+			snprintf(err, errlen, "%s: %s", path, why);
 			return ANJU_EXIT_DATAERR;
 		}
 		/* lookups jump around a 140 MB file: let the OS page it; and

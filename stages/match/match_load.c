@@ -478,16 +478,14 @@ loader_main(void *arg)
 {
 	struct loader *l = arg;
 	sqlite3 *db = NULL;
+	char err[256];
 
 	l->rc = -1;
-	if (sqlite3_open_v2(l->path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
+	if (db_open_readonly(l->path, &db, err, sizeof(err)) != SQLITE_OK) {
 		anju_msg(l->path, 0, "cannot open the workspace again: %s",
-		         db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+		         err);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 5000);
 	l->rc = l->read(db, l->arg);
 	sqlite3_close(db);
 	return NULL;

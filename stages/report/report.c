@@ -1215,7 +1215,7 @@ report_write_pack(sqlite3 *db, const char *county, const char *dir, bool mask,
 		book_close(book, false);
 		return rc;
 	}
-	return book_close(book, true);
+	return book_close_later(book);
 }
 
 /* mkdir PATH unless it is already a directory. Returns 0 or
@@ -1264,6 +1264,9 @@ write_packs(sqlite3 *db, const char *out_dir, bool mask, const char *as_of,
 	if (!step_done(db, step))
 		rc = ANJU_EXIT_SOFTWARE;
 out:
+	/* The last workbook is still being written. */
+	if (book_wait() != 0 && rc == 0)
+		rc = ANJU_EXIT_CANTCREAT;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -79,7 +79,10 @@ int report_write_rejects(sqlite3 *db, const char *out_dir);
  * and the same tables as the sheets of REPORT_WORKBOOK when built with
  * libxlsxwriter (see sheet.h).
  * AS_OF is the run's date, DEADLINE_DAYS the rectification deadline.
- * Returns 0 or an ANJU_EXIT_* code (message printed).
+ * The workbook may still be being written on return (book_close_later);
+ * book_wait() waits for it and gives its result. Returns 0 or an
+ * ANJU_EXIT_* code (message printed), which may be the previous pack's
+ * workbook's.
  */
 int report_write_pack(sqlite3 *db, const char *county, const char *dir,
                       bool mask, const char *as_of, long deadline_days);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,52 @@ book_close(struct book *b, bool ok)
 	(void)ok;
 #endif
 	free(b);
+	return rc;
+}
+
+/* The workbook being written by book_close_later(), if any. Only the
+ * report's main thread calls book_close_later() and book_wait(). */
+static struct {
+	bool running;
+	pthread_t thread;
+	struct book *book;
+	int rc;
+} closing;
+
+static void *
+close_in_background(void *arg)
+{
+	(void)arg;
+	closing.rc = book_close(closing.book, true);
+	return NULL;
+}
+
+int
+book_wait(void)
+{
+	if (!closing.running)
+		return 0;
+	pthread_join(closing.thread, NULL);
+	closing.running = false;
+	return closing.rc;
+}
+
+int
+book_close_later(struct book *b)
+{
+	int rc = book_wait();
+
+	if (b == NULL)
+		return rc;
+	closing.book = b;
+	closing.rc = 0;
+	if (pthread_create(&closing.thread, NULL, close_in_background, NULL) !=
+	    0) {
+		int now = book_close(b, true);
+
+		return rc != 0 ? rc : now;
+	}
+	closing.running = true;
 	return rc;
 }
 

@@ -32,6 +32,19 @@ int book_open(const char *dir, const char *name, struct book **out);
 int book_close(struct book *b, bool ok);
 
 /*
+ * book_close(B, true) on a thread of its own, so that the next county's
+ * pack is built while this one's workbook is compressed (the larger half
+ * of anju-report's work). One workbook is written at a time: this first
+ * waits for the previous one. Returns the previous one's result (0 or
+ * ANJU_EXIT_CANTCREAT, printed); book_wait() gives the last one's.
+ */
+int book_close_later(struct book *b);
+
+/* Wait for the workbook book_close_later() is writing, if any. Returns
+ * its result, 0 when there was none. */
+int book_wait(void);
+
+/*
  * Open the CSV file DIR/CSV_NAME (UTF-8 with BOM) and, when BOOK is not
  * NULL, a worksheet SHEET_NAME in it. Returns the sheet (owned by the
  * caller until sheet_close) or NULL (printed).
