@@ -139,15 +139,18 @@ static const struct {
     /* A person-level household without a 户主 row still is a roster
      * household: it is kept, with its head unknown (D07), so it is
      * matched through its members or reported, never dropped. */
+    /* The people whose 户编号 has no household are few: they are picked
+     * out in one pass over members (NOT INDEXED: grouping through the
+     * household_id index would visit every person at random). */
     {AFTER_PERSON,
      "CREATE TEMP TABLE headless AS SELECT m.file_id, m.line, "
      "m.household_id, m.county_code, m.township_code, m.village_code "
      "FROM (SELECT household_id, min(member_key) AS k "
-     "FROM members WHERE duplicate_of IS NULL AND file_id IN (SELECT "
-     "file_id FROM input_files WHERE kind = 'roster' AND layout = "
-     "'person') GROUP BY household_id) g JOIN members m ON m.member_key = "
-     "g.k WHERE g.household_id NOT IN (SELECT household_id FROM "
-     "roster_households)",
+     "FROM members NOT INDEXED WHERE duplicate_of IS NULL AND "
+     "household_id NOT IN (SELECT household_id FROM roster_households) "
+     "AND file_id IN (SELECT file_id FROM input_files WHERE kind = "
+     "'roster' AND layout = 'person') GROUP BY household_id) g "
+     "JOIN members m ON m.member_key = g.k",
      NULL, NULL},
     {AFTER_PERSON,
      "INSERT INTO roster_households (file_id, line, household_id, "

@@ -300,8 +300,8 @@ ingest_close(struct ingest *in)
 	sqlite3_finalize(in->ins_reject);
 	sqlite3_finalize(in->ins_finding);
 	for (i = 0; i < OP_KINDS; i++) {
-		sqlite3_finalize(in->ins_one[i]);
-		sqlite3_finalize(in->ins_many[i]);
+		for (size_t n = 0; n <= MULTI_ROWS; n++)
+			sqlite3_finalize(in->ins_rows[i][n]);
 	}
 	handoff_destroy(&in->ho);
 	for (i = 0; i < OP_KINDS; i++)

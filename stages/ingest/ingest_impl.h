@@ -117,8 +117,10 @@ struct ingest {
 	/* The writer's own. */
 	sqlite3_stmt *ins_file, *upd_file, *del_old, *ins_reject;
 	sqlite3_stmt *ins_finding;
-	/* per row kind (enum op_kind - OP_PLATFORM): one row, MULTI_ROWS */
-	sqlite3_stmt *ins_one[OP_KINDS], *ins_many[OP_KINDS];
+	/* per row kind (enum op_kind - OP_PLATFORM) and row count n: the
+	 * INSERT of n rows, prepared on first use (1 and MULTI_ROWS at
+	 * once) */
+	sqlite3_stmt *ins_rows[OP_KINDS][MULTI_ROWS + 1];
 
 	/*
 	 * Every row this invocation stored, per row kind: (row hash, key),

@@ -142,116 +142,117 @@ note_stored(struct ingest *in, const struct op *op, sqlite3_int64 key)
 
 /* Bind the values of the N row operations OPS to ST, one after another. */
 static void
-bind_rows(sqlite3_stmt *st, const struct op *ops, size_t n)
+bind_rows(sqlite3_stmt *st, const struct op *const *ops, size_t n)
 {
 	size_t k;
 	int i, idx = 1;
 
 	sqlite3_reset(st);
 	for (k = 0; k < n; k++)
-		for (i = 0; i < ops[k].nslots; i++)
-			bind_slot(st, idx++, &ops[k].slot[i]);
+		for (i = 0; i < ops[k]->nslots; i++)
+			bind_slot(st, idx++, &ops[k]->slot[i]);
 }
 
-/* Store the row operation OP and its findings. Returns 0 or -1. */
-static int
-store_one(struct ingest *in, const struct op *op)
+/* The INSERT of N (1..MULTI_ROWS) rows of row kind K, or NULL. */
+static sqlite3_stmt *
+insert_rows(struct ingest *in, int k, size_t n)
 {
-	sqlite3_stmt *st;
-
-	switch (op->kind) {
-	case OP_REJECT:
-		return store_reject(in, op);
-	case OP_PLATFORM:
-	case OP_ROSTER:
-	case OP_MEMBER:
-		break;
-	case OP_FAIL:
-	default:
-		return -1;
-	}
-	st = in->ins_one[op->kind - OP_PLATFORM];
-	bind_rows(st, op, 1);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -1;
-	note_stored(in, op, sqlite3_last_insert_rowid(in->db));
-	return store_findings(in, op, sqlite3_last_insert_rowid(in->db),
-	                      op->kind - OP_PLATFORM);
+	if (in->ins_rows[k][n] == NULL)
+		in->ins_rows[k][n] = db_prepare_rows(
+		    in->db, row_insert[k].head, row_insert[k].tuple, (int)n);
+	return in->ins_rows[k][n];
 }
 
 /*
- * Store MULTI_ROWS row operations of one kind with one INSERT: the
- * statement overhead is paid once. The rows get consecutive keys (an
- * INTEGER PRIMARY KEY given no value is the largest plus one), so the
- * last insert rowid gives every row's key for its findings, stored after
- * the rows in the same order as one by one. Returns 0; -1 when the
- * INSERT failed (SQLite undid the statement; nothing was stored); -2 when
- * a finding could not be stored, *FAILED its row.
+ * Store the N (1..MULTI_ROWS) row operations OPS, all of one kind, with
+ * one INSERT: the statement overhead is paid once. The rows get
+ * consecutive keys (an INTEGER PRIMARY KEY given no value is the largest
+ * plus one), so the last insert rowid gives every row's key for its
+ * findings, stored after the rows. Returns 0; -1 when the INSERT failed
+ * (SQLite undid the statement; nothing was stored); -2 when a finding
+ * could not be stored, *FAILED its row.
  */
 static int
-store_many(struct ingest *in, const struct op *ops, const struct op **failed)
+store_rows(struct ingest *in, const struct op *const *ops, size_t n,
+           const struct op **failed)
 {
-	sqlite3_stmt *st = in->ins_many[ops->kind - OP_PLATFORM];
+	int kind = ops[0]->kind - OP_PLATFORM;
+	sqlite3_stmt *st = insert_rows(in, kind, n);
 	sqlite3_int64 first;
 	size_t k;
 
-	bind_rows(st, ops, MULTI_ROWS);
+	if (st == NULL)
+		return -1;
+	bind_rows(st, ops, n);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
-	first = sqlite3_last_insert_rowid(in->db) - (MULTI_ROWS - 1);
-	for (k = 0; k < MULTI_ROWS; k++)
-		note_stored(in, &ops[k], first + (sqlite3_int64)k);
-	for (k = 0; k < MULTI_ROWS; k++)
-		if (store_findings(in, &ops[k], first + (sqlite3_int64)k,
-		                   ops->kind - OP_PLATFORM) != 0) {
-			*failed = &ops[k];
+	first = sqlite3_last_insert_rowid(in->db) - (sqlite3_int64)(n - 1);
+	for (k = 0; k < n; k++)
+		note_stored(in, ops[k], first + (sqlite3_int64)k);
+	for (k = 0; k < n; k++)
+		if (store_findings(in, ops[k], first + (sqlite3_int64)k,
+		                   kind) != 0) {
+			*failed = ops[k];
 			return -2;
 		}
 	return 0;
 }
 
-/* How many operations from OPS (N of them) share the first one's row
- * kind, up to MULTI_ROWS. */
-static size_t
-run_length(const struct op *ops, size_t n)
+/* Store the N row operations OPS of one kind, MULTI_ROWS per INSERT.
+ * Returns 0, or -1 with *FAILED the one that could not be stored. */
+static int
+store_kind(struct ingest *in, const struct op *const *ops, size_t n,
+           const struct op **failed)
 {
-	size_t k;
+	size_t i, k, run;
+	int rc;
 
-	if (ops->kind != OP_PLATFORM && ops->kind != OP_ROSTER &&
-	    ops->kind != OP_MEMBER)
-		return 1;
-	for (k = 1; k < n && k < MULTI_ROWS; k++)
-		if (ops[k].kind != ops->kind)
-			break;
-	return k;
+	for (i = 0; i < n; i += run) {
+		run = n - i < MULTI_ROWS ? n - i : MULTI_ROWS;
+		if ((rc = store_rows(in, &ops[i], run, failed)) == 0)
+			continue;
+		if (rc == -2)
+			return -1;
+		/* A failed INSERT stored nothing: go row by row to name the
+		 * row at fault. */
+		for (k = i; k < i + run; k++)
+			if (store_rows(in, &ops[k], 1, failed) != 0) {
+				*failed = ops[k];
+				return -1;
+			}
+	}
+	return 0;
 }
 
-/* Store the operations of B. Returns 0, or -1 with *FAILED the one that
- * could not be stored. */
+/*
+ * Store the operations of B: the rows of each kind in B's order (a
+ * person-level roster interleaves households and people; grouping them
+ * keeps every INSERT at full width), then the rejects. Returns 0, or -1
+ * with *FAILED the one that could not be stored.
+ */
 static int
 store_batch(struct ingest *in, const struct batch *b, const struct op **failed)
 {
-	size_t i = 0, k, run;
-	int many;
+	static const enum op_kind rows[] = {OP_PLATFORM, OP_ROSTER, OP_MEMBER};
+	const struct op *same[sizeof(b->op) / sizeof(b->op[0])];
+	size_t i, r, n;
 
-	while (i < b->n) {
-		run = run_length(&b->op[i], b->n - i);
-		/* A failed multi-row INSERT stored nothing: go row by row
-		 * to name the row at fault. */
-		many =
-		    run == MULTI_ROWS ? store_many(in, &b->op[i], failed) : -1;
-		if (many == -2)
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		for (i = n = 0; i < b->n; i++)
+			if (b->op[i].kind == rows[r])
+				same[n++] = &b->op[i];
+		if (n > 0 && store_kind(in, same, n, failed) != 0)
 			return -1;
-		if (many == 0) {
-			i += run;
+	}
+	for (i = 0; i < b->n; i++) {
+		const struct op *op = &b->op[i];
+
+		if (op->kind == OP_REJECT && store_reject(in, op) == 0)
 			continue;
+		if (op->kind == OP_REJECT || op->kind == OP_FAIL) {
+			*failed = op;
+			return -1;
 		}
-		for (k = i; k < i + run; k++)
-			if (store_one(in, &b->op[k]) != 0) {
-				*failed = &b->op[k];
-				return -1;
-			}
-		i += run;
 	}
 	return 0;
 }
@@ -327,12 +328,8 @@ ingest_store_prepare(struct ingest *in)
 		if ((*list[i].st = db_prepare(in->db, list[i].sql)) == NULL)
 			return -1;
 	for (i = 0; i < OP_KINDS; i++)
-		if ((in->ins_one[i] =
-		         db_prepare_rows(in->db, row_insert[i].head,
-		                         row_insert[i].tuple, 1)) == NULL ||
-		    (in->ins_many[i] = db_prepare_rows(
-		         in->db, row_insert[i].head, row_insert[i].tuple,
-		         MULTI_ROWS)) == NULL)
+		if (insert_rows(in, (int)i, 1) == NULL ||
+		    insert_rows(in, (int)i, MULTI_ROWS) == NULL)
 			return -1;
 	return 0;
 }
