@@ -314,7 +314,7 @@ date_parse(const char *s, char iso[11])
 	/* Clean first: S may be ISO itself (re-checking a stored date). */
 	if (copy_simple(s, buf, sizeof buf)) {
 		iso[0] = '\0';
-		if (buf[0] == '\0')
+		if (buf[0] == '\0' || text_is_placeholder(buf))
 			return DATE_EMPTY;
 		return parse_clean(buf, iso);
 	}
@@ -322,7 +322,8 @@ date_parse(const char *s, char iso[11])
 	iso[0] = '\0';
 	if (c == NULL)
 		return DATE_BAD;
-	res = c[0] == '\0' ? DATE_EMPTY : parse_clean(c, iso);
+	res = c[0] == '\0' || text_is_placeholder(c) ? DATE_EMPTY
+	                                             : parse_clean(c, iso);
 	free(c);
 	return res;
 }

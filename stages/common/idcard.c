@@ -146,6 +146,21 @@ set_id_text(struct id_norm *out, const char *s)
  * backtick, quotes) and every space removed, x upper-cased. Returns
  * malloc'd string, NULL on invalid UTF-8 or ENOMEM.
  */
+/*
+ * A label written into the cell before the number ("身份证：2109…",
+ * "ID:2109…"): everything up to the last ':' goes when no digit comes
+ * before it. C is cleaned text (NFKC made ： into :).
+ */
+static void
+drop_label(char *c)
+{
+	char *colon = strrchr(c, ':');
+	char *digit = strpbrk(c, "0123456789");
+
+	if (colon != NULL && digit != NULL && digit > colon)
+		memmove(c, colon + 1, strlen(colon + 1) + 1);
+}
+
 static char *
 clean_id_text(const char *raw)
 {
@@ -153,6 +168,7 @@ clean_id_text(const char *raw)
 
 	if ((c = text_clean(raw)) == NULL)
 		return NULL;
+	drop_label(c);
 	r = c;
 	while (*r == '\'' || *r == '`' || *r == '"' || *r == ' ')
 		r++;
@@ -186,6 +202,7 @@ clean_id_ascii(const char *raw, char *buf, size_t cap)
 			buf[n++] = *r == 'x' ? 'X' : (char)*r;
 	}
 	buf[n] = '\0';
+	drop_label(buf);
 	return true;
 }
 

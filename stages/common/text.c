@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <utf8proc.h>
 #include <xxhash.h>
@@ -278,6 +279,14 @@ text_name(const char *s)
 			break;
 		if (cp == ' ')
 			continue;
+		/* A note in brackets is not part of a name: 赵大山(已故),
+		 * 孙玉芝(户主). NFKC made （） into (). */
+		if (cp == '(' && strchr((const char *)p, ')') != NULL) {
+			n = (utf8proc_ssize_t)(strchr((const char *)p, ')') -
+			                       (const char *)p) +
+			    1;
+			continue;
+		}
 		if (is_name_dot(cp)) {
 			dot = o != out; /* a leading dot is dropped */
 			continue;
@@ -332,6 +341,32 @@ text_is_total_label(const char *s)
 		if (strcmp(head, labels[i]) == 0)
 			return true;
 	return false;
+}
+
+bool
+text_is_placeholder(const char *s)
+{
+	static const char *const words[] = {"无",  "空", "暂无", "没有",
+	                                    "N/A", "NA", "NULL", "NONE"};
+	static const char *const marks[] = {"/", "\\",     "-",      "_",
+	                                    " ", "\u2014", "\u2013", "\u2015"};
+	const char *p = s;
+	size_t i;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return true;
+	while (*p != '\0') {
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (strncmp(p, marks[i], strlen(marks[i])) == 0)
+				break;
+		if (i == sizeof(marks) / sizeof(marks[0]))
+			return false;
+		p += strlen(marks[i]);
+	}
+	return true;
 }
 
 uint64_t

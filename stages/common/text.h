@@ -40,7 +40,8 @@ bool text_is_clean(const char *s, size_t *len);
  * removed and every middle-dot variant (U+00B7 ·, U+2022 •, U+30FB ・,
  * U+2027 ‧, U+FF65 ･, U+2219 ∙, U+22C5 ⋅, U+0387) replaced by U+00B7,
  * runs of dots collapsed to one, and dots at either end removed
- * ("阿卜杜拉 • 买买提" -> "阿卜杜拉·买买提", "王 小明" -> "王小明"). Returns
+ * ("阿卜杜拉 • 买买提" -> "阿卜杜拉·买买提", "王 小明" -> "王小明"), and
+ * notes in brackets dropped ("赵大山（已故）" -> "赵大山"). Returns
  * malloc'd string owned by the caller, NULL on invalid UTF-8 or ENOMEM.
  */
 char *text_name(const char *s);
@@ -59,6 +60,15 @@ char *text_key(const char *s);
  * Spaces inside the label are ignored ("合  计"); NULL is false.
  */
 bool text_is_total_label(const char *s);
+
+/*
+ * True when the cleaned cell S only says "nothing here", as ledgers fill
+ * a cell they have no value for: marks alone (/, -, —, _, \ and runs of
+ * them) or one of 无, 空, 暂无, 没有, N/A, NA, NULL, NONE (ASCII in any
+ * case). Dates, amounts and enumerations read such a cell as empty. NULL
+ * is false.
+ */
+bool text_is_placeholder(const char *s);
 
 /*
  * 64-bit hash (XXH3, libxxhash) of the NUL-terminated S, for the

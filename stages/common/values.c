@@ -147,6 +147,17 @@ prepare(const char *s, struct scratch *sc)
 	return sc->c[0] == '\0' ? VALUE_EMPTY : VALUE_OK;
 }
 
+/* prepare(), with a placeholder (/, 无 ...) read as empty: for amounts,
+ * areas and years, where such a cell means "none". */
+static enum value_result
+prepare_amount(const char *s, struct scratch *sc)
+{
+	enum value_result res = prepare(s, sc);
+
+	return res == VALUE_OK && text_is_placeholder(sc->c) ? VALUE_EMPTY
+	                                                     : res;
+}
+
 static void
 scratch_free(struct scratch *sc)
 {
@@ -163,7 +174,7 @@ value_money(const char *s, double *yuan)
 	double v, scale = 1;
 	bool negative = false;
 
-	if ((res = prepare(s, &sc)) != VALUE_OK)
+	if ((res = prepare_amount(s, &sc)) != VALUE_OK)
 		goto done;
 	c = sc.c;
 	res = VALUE_BAD;
@@ -206,7 +217,7 @@ value_number(const char *s, double *out)
 	size_t i, n;
 	char *c;
 
-	if ((res = prepare(s, &sc)) != VALUE_OK)
+	if ((res = prepare_amount(s, &sc)) != VALUE_OK)
 		goto done;
 	c = sc.c;
 	/* ㎡ and m² arrive as "m2" after NFKC. The first unit that ends C
@@ -233,7 +244,7 @@ value_year(const char *s, int *year)
 	char *c;
 	int y;
 
-	if ((res = prepare(s, &sc)) != VALUE_OK)
+	if ((res = prepare_amount(s, &sc)) != VALUE_OK)
 		goto done;
 	c = sc.c;
 	if (!cut_suffix(c, "年度"))
@@ -251,6 +262,22 @@ done:
 	return res;
 }
 
+/* A photo node's yes and no in words and ledger marks (√ ×). */
+static const char *const count_yes[] = {"有",     "是",     "有照片", "已拍照",
+                                        "\u221a", "\u2713", "\u2714", NULL};
+static const char *const count_no[] = {"无",     "否",     "没有",   "无照片",
+                                       "\u00d7", "\u2717", "\u2718", NULL};
+
+/* True when S is one of WORDS (NULL-terminated). */
+static bool
+is_word(const char *s, const char *const *words)
+{
+	for (; *words != NULL; words++)
+		if (strcmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
 enum value_result
 value_count(const char *s, int *count)
 {
@@ -263,13 +290,16 @@ value_count(const char *s, int *count)
 		goto done;
 	c = sc.c;
 	res = VALUE_OK;
-	if (strcmp(c, "有") == 0 || strcmp(c, "是") == 0) {
+	if (is_word(c, count_yes)) {
 		*count = 1;
 		goto done;
 	}
-	if (strcmp(c, "无") == 0 || strcmp(c, "否") == 0 ||
-	    strcmp(c, "没有") == 0) {
+	if (is_word(c, count_no)) {
 		*count = 0;
+		goto done;
+	}
+	if (text_is_placeholder(c)) {
+		res = VALUE_EMPTY;
 		goto done;
 	}
 	if (!cut_suffix(c, "张"))
@@ -522,6 +552,9 @@ value_lookup(const struct value_map *m, const char *field, const char *raw,
 	if (canon == NULL && strcmp(field, "safety_grade") == 0 &&
 	    reduce_grade(key))
 		canon = lookup_key(m, field, key);
+	/* "/" or 无 where the field has no such value: nothing given. */
+	if (canon == NULL && text_is_placeholder(key))
+		*empty = true;
 done:
 	free(key);
 	return canon;

@@ -109,6 +109,15 @@ test_empty(void **state)
 	assert_int_equal(date_parse("   ", iso), DATE_EMPTY);
 	assert_int_equal(date_parse("\xe3\x80\x80", iso), DATE_EMPTY);
 	assert_int_equal(date_parse(NULL, iso), DATE_EMPTY);
+	/* what ledgers put in a cell with no date */
+	assert_int_equal(date_parse("/", iso), DATE_EMPTY);
+	assert_int_equal(date_parse("——", iso), DATE_EMPTY);
+	assert_int_equal(date_parse("－", iso), DATE_EMPTY);
+	assert_int_equal(date_parse("无", iso), DATE_EMPTY);
+	assert_int_equal(date_parse("暂无", iso), DATE_EMPTY);
+	assert_int_equal(date_parse("n/a", iso), DATE_EMPTY);
+	assert_int_equal(date_parse("/2020", iso), DATE_BAD);
+	assert_int_equal(date_parse("无日期记录", iso), DATE_BAD);
 }
 
 static void

@@ -83,6 +83,12 @@ test_cleaning(void **state)
 	       "11010519491231002X\xe3\x80\x80",
 	       ID_VALID, "11010519491231002X", 18);
 	expect("210921196508121231.0", ID_VALID, "210921196508121231", 18);
+	/* a label typed into the cell */
+	expect("身份证：11010519491231002X", ID_VALID, "11010519491231002X",
+	       18);
+	expect("ID:11010519491231002X", ID_VALID, "11010519491231002X", 18);
+	expect("证件号码: 110105 19491231 002X", ID_VALID, "11010519491231002X",
+	       18);
 }
 
 static void

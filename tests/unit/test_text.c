@@ -119,6 +119,11 @@ test_name(void **state)
 	check(text_name, "··", "");
 	check(text_name, "", "");
 	check(text_name, "王小明\xe2\x80\x8b", "王小明");
+	/* notes in brackets are not part of the name */
+	check(text_name, "赵大山（已故）", "赵大山");
+	check(text_name, "孙玉芝(户主)", "孙玉芝");
+	check(text_name, "（户主）孙玉芝", "孙玉芝");
+	check(text_name, "孙玉芝(户主", "孙玉芝(户主");
 }
 
 static void
@@ -160,6 +165,28 @@ test_hash(void **state)
 	assert_true(text_hash("foobar") == 0xd78fda63144c5c84ULL);
 	assert_true(text_hash_n("foobar", 6) == text_hash("foobar"));
 	assert_true(text_hash_n("foo\0bar", 7) != text_hash("foo"));
+}
+
+static void
+test_placeholder(void **state)
+{
+	(void)state;
+	assert_true(text_is_placeholder("/"));
+	assert_true(text_is_placeholder("//"));
+	assert_true(text_is_placeholder("-"));
+	assert_true(text_is_placeholder("— —"));
+	assert_true(text_is_placeholder("——"));
+	assert_true(text_is_placeholder("\\"));
+	assert_true(text_is_placeholder("无"));
+	assert_true(text_is_placeholder("暂无"));
+	assert_true(text_is_placeholder("N/A"));
+	assert_true(text_is_placeholder("null"));
+	assert_false(text_is_placeholder(""));
+	assert_false(text_is_placeholder(NULL));
+	assert_false(text_is_placeholder("0"));
+	assert_false(text_is_placeholder("无保障"));
+	assert_false(text_is_placeholder("-1"));
+	assert_false(text_is_placeholder("2020/4/30"));
 }
 
 /* text_is_clean: true exactly when text_clean() would return S as it is. */
@@ -205,6 +232,7 @@ main(void)
 	    cmocka_unit_test(test_total_label),
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_is_clean),
+	    cmocka_unit_test(test_placeholder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,6 +144,33 @@ test_count(void **state)
 	assert_int_equal(value_count("-1", &n), VALUE_BAD);
 	assert_int_equal(value_count("2.5", &n), VALUE_BAD);
 	assert_int_equal(value_count("很多", &n), VALUE_BAD);
+	/* ledger marks and placeholders */
+	assert_int_equal(value_count("√", &n), VALUE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(value_count("×", &n), VALUE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(value_count("有照片", &n), VALUE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(value_count("/", &n), VALUE_EMPTY);
+	assert_int_equal(value_count("—", &n), VALUE_EMPTY);
+}
+
+/* A cell that says "nothing here" is empty for amounts, areas, years. */
+static void
+test_placeholders(void **state)
+{
+	double v;
+	int y;
+
+	(void)state;
+	assert_int_equal(value_money("/", &v), VALUE_EMPTY);
+	assert_int_equal(value_money("无", &v), VALUE_EMPTY);
+	assert_int_equal(value_money("——", &v), VALUE_EMPTY);
+	assert_int_equal(value_money("--", &v), VALUE_EMPTY);
+	assert_int_equal(value_number("/", &v), VALUE_EMPTY);
+	assert_int_equal(value_year("无", &y), VALUE_EMPTY);
+	assert_int_equal(value_money("-5", &v), VALUE_BAD);
+	assert_int_equal(value_money("无补助款", &v), VALUE_BAD);
 }
 
 /* The shipped table, loaded once for the lookup tests. */
@@ -250,7 +277,28 @@ test_enums(void **state)
 	lookup(m, "relation", "丈夫", "配偶");
 	lookup(m, "relation", "儿子", "之子");
 	lookup(m, "relation", "之曾孙女", "之曾孙女");
+	lookup(m, "relation", "长子", "之子");
+	lookup(m, "relation", "次女", "之女");
+	lookup(m, "relation", "儿媳妇", "之儿媳");
+	lookup(m, "relation", "非亲属", "其他");
+	lookup(m, "verified", "√", "1");
+	lookup(m, "verified", "×", "0");
+	lookup(m, "verified", "是（有保障）", "1");
+	lookup(m, "toilet", "√", "1");
 	lookup(m, "unknown_field", "是", NULL);
+	/* a placeholder is nothing given, not an unknown value */
+	{
+		bool empty = false;
+
+		assert_null(value_lookup(m, "build_mode", "/", &empty));
+		assert_true(empty);
+		assert_null(value_lookup(m, "safety_grade", "——", &empty));
+		assert_true(empty);
+		/* 无 is a value of verified */
+		assert_string_equal(value_lookup(m, "verified", "无", &empty),
+		                    "0");
+		assert_false(empty);
+	}
 }
 
 static void
@@ -343,8 +391,11 @@ int
 main(void)
 {
 	const struct CMUnitTest parse[] = {
-	    cmocka_unit_test(test_money),       cmocka_unit_test(test_number),
-	    cmocka_unit_test(test_year),        cmocka_unit_test(test_count),
+	    cmocka_unit_test(test_money),
+	    cmocka_unit_test(test_number),
+	    cmocka_unit_test(test_year),
+	    cmocka_unit_test(test_count),
+	    cmocka_unit_test(test_placeholders),
 	    cmocka_unit_test(test_load_errors),
 	};
 	const struct CMUnitTest table[] = {
