@@ -858,9 +858,44 @@ read_ahead(struct csvin *in)
 	return 0;
 }
 
+/* Number of quote characters in the LEN bytes at S. */
+static size_t
+count_quotes(const char *s, size_t len)
+{
+	const char *end = s + len, *p;
+	size_t n = 0;
+
+	for (p = s; p < end && (p = memchr(p, '"', (size_t)(end - p))) != NULL;
+	     p++)
+		n++;
+	return n;
+}
+
+/*
+ * The look-ahead lines from I that make one record: a header cell with a
+ * line break in it (Excel's Alt+Enter, "身份证\n号码") leaves its quote
+ * open at the end of the line. Returns the index of the record's last
+ * line: I itself when the quotes balance, or when they do not within
+ * eight lines (a stray quote, not a quoted field).
+ */
+static size_t
+record_end(const struct lines *q, size_t i)
+{
+	size_t j = i, quotes = count_quotes(q->text + q->v[i].off, q->v[i].len);
+
+	while (quotes % 2 == 1 && j + 1 < q->n && j - i < 8) {
+		j++;
+		quotes += count_quotes(q->text + q->v[j].off, q->v[j].len);
+	}
+	return quotes % 2 == 0 ? j : i;
+}
+
 /*
  * Finds the header among the look-ahead lines; the lines after it stay
- * queued as data. Returns 0 or an anju_exit code with ERR set.
+ * queued as data. A candidate is a line, or the lines of one record when
+ * a quoted cell spans them (the queue keeps lines one after another,
+ * joined by LF, so the record is one stretch of its text). Returns 0 or
+ * an anju_exit code with ERR set.
  */
 static int
 find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
@@ -868,21 +903,26 @@ find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
 {
 	struct lines *q = &in->replay;
 	struct candidate c, best = {1, 0, ','};
-	const char *s;
-	size_t i, at = 0;
+	struct line rec, hdr = {0};
+	size_t i, end, at_end = 0;
 	bool found = false;
 
 	if (read_ahead(in) < 0 || parser_init(in, ',') < 0)
 		goto fail;
 	for (i = 0; i < q->n; i++) {
-		s = q->text + q->v[i].off;
-		if (is_blank(s, q->v[i].len) || q->v[i].too_long)
+		if (is_blank(q->text + q->v[i].off, q->v[i].len) ||
+		    q->v[i].too_long)
 			continue;
-		if (score_line(in, s, q->v[i].len, sc, ctx, best.score, &c) < 0)
+		end = record_end(q, i);
+		rec = q->v[i];
+		rec.len = q->v[end].off + q->v[end].len - rec.off;
+		if (score_line(in, q->text + rec.off, rec.len, sc, ctx,
+		               best.score, &c) < 0)
 			goto fail;
 		if (c.score > best.score) {
 			best = c;
-			at = i;
+			hdr = rec;
+			at_end = end;
 			found = true;
 		}
 	}
@@ -892,9 +932,9 @@ find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
 		return ANJU_EXIT_DATAERR;
 	}
 	in->delim = best.delim;
-	if (keep_header(in, &q->v[at], q->text + q->v[at].off) < 0)
+	if (keep_header(in, &hdr, q->text + hdr.off) < 0)
 		goto fail;
-	q->head = at + 1;
+	q->head = at_end + 1;
 	return 0;
 fail:
 	fail(in, ANJU_EXIT_SOFTWARE, "out of memory");

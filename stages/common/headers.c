@@ -175,17 +175,46 @@ headers_field(const struct header_kind *k, const char *field)
 	return -1;
 }
 
-int
-headers_match(const struct header_kind *k, const char *key)
+/* Field index whose aliases hold exactly the first LEN bytes of KEY. */
+static int
+match_exact(const struct header_kind *k, const char *key, size_t len)
 {
 	size_t f;
 	char **a;
 
 	for (f = 0; f < k->nfields; f++)
 		for (a = k->alias[f]; *a; a++)
-			if (strcmp(*a, key) == 0)
+			if (strncmp(*a, key, len) == 0 && (*a)[len] == '\0')
 				return (int)f;
 	return -1;
+}
+
+int
+headers_match(const struct header_kind *k, const char *key)
+{
+	size_t len = strlen(key);
+	const char *open;
+	int f = match_exact(k, key, len);
+
+	/* A trailing note in brackets that no alias spells out, such as
+	 * 户主身份证号码(18位) or 验收结果(合格/不合格): the name before it.
+	 * Not when the note is a unit of ten thousand (万元), which changes
+	 * what the numbers mean: those columns have aliases of their own. */
+	if (f < 0 && len > 2 && key[len - 1] == ')' &&
+	    (open = strrchr(key, '(')) != NULL && open > key &&
+	    strstr(open, "万") == NULL)
+		f = match_exact(k, key, (size_t)(open - key));
+	return f;
+}
+
+int
+headers_match_cell(const struct header_kind *k, const char *cell)
+{
+	char *key = header_key(cell);
+	int f = key != NULL && *key != '\0' ? headers_match(k, key) : -1;
+
+	free(key);
+	return f;
 }
 
 int

@@ -42,9 +42,14 @@ int headers_field(const struct header_kind *k, const char *field);
 
 /*
  * Field index whose aliases contain the text_key()ed header cell KEY,
- * or -1.
+ * or -1. A trailing bracketed note no alias has (户主身份证号码(18位)) is
+ * ignored, unless it names a 万 unit.
  */
 int headers_match(const struct header_kind *k, const char *key);
+
+/* headers_match() for a raw header cell (cleaned and keyed here): the
+ * field CELL names, or -1. */
+int headers_match_cell(const struct header_kind *k, const char *cell);
 
 /*
  * Map the header cells CELLS[0..N) (raw) onto K: COLUMN[f] receives the

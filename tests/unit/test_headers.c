@@ -53,6 +53,26 @@ test_aliases_full_width_and_spaces(void **state)
 	assert_int_equal(headers_match(k, "不是列名"), -1);
 }
 
+/* A bracketed note no alias has is ignored, unless it is a 万 unit. */
+static void
+test_bracketed_notes(void **state)
+{
+	const struct header_kind *k = headers_kind(&table, "platform");
+
+	(void)state;
+	assert_int_equal(headers_match(k, "户主身份证号码(18位)"),
+	                 headers_field(k, "head_id"));
+	assert_int_equal(headers_match(k, "验收结果(合格/不合格)"),
+	                 headers_field(k, "acceptance_result"));
+	assert_int_equal(headers_match(k, "补助资金(元)"),
+	                 headers_field(k, "subsidy_yuan"));
+	assert_int_equal(headers_match(k, "补助资金(万元/户)"),
+	                 headers_field(k, "subsidy_wan"));
+	assert_int_equal(headers_match(k, "补助资金(万元/年)"), -1);
+	assert_int_equal(headers_match(k, "(备注)"), -1);
+	assert_int_equal(headers_match(k, "备注(其他)"), -1);
+}
+
 static void
 test_map_any_order_extra_columns(void **state)
 {
@@ -153,6 +173,7 @@ main(void)
 	    cmocka_unit_test(test_map_field_twice),
 	    cmocka_unit_test(test_score_title_line_is_not_header),
 	    cmocka_unit_test(test_score_floor),
+	    cmocka_unit_test(test_bracketed_notes),
 	};
 
 	return cmocka_run_group_tests(tests, load, unload);
