@@ -244,8 +244,11 @@ village_kind(const char *name)
 
 /*
  * Canonical code and level of RAW: digits only, length 2/4/6/9/12, and
- * trailing all-zero groups dropped (210921000000 -> 210921). Writes the
- * code to OUT and returns its level 1..5, or 0 when RAW is not a code.
+ * for the 12-digit padded form trailing all-zero groups dropped
+ * (210921000000 -> 210921). A shorter code stands at its own level: the
+ * county-level units of cities without counties end in 00 (中山市 442000
+ * under the city 4420). Writes the code to OUT and returns its level
+ * 1..5, or 0 when RAW is not a code.
  */
 static int
 canonical_code(const char *raw, char out[13])
@@ -262,8 +265,9 @@ canonical_code(const char *raw, char out[13])
 	if (level == 0)
 		return 0;
 	/* the groups after code_len[level] are zero already, hence >= */
-	while (level > 1 && strspn(raw + code_len[level - 1], "0") >=
-	                        code_len[level] - code_len[level - 1])
+	while (len == code_len[5] && level > 1 &&
+	       strspn(raw + code_len[level - 1], "0") >=
+	           code_len[level] - code_len[level - 1])
 		level--;
 	if (level == 1 && raw[0] == '0' && raw[1] == '0')
 		return 0;
