@@ -31,18 +31,19 @@ struct dup_table {
 
 static const struct dup_table dup_platform = {
     OP_PLATFORM - OP_PLATFORM,
-    "SELECT row_hash, record_key FROM platform_records",
+    "SELECT row_hash, record_key FROM platform_records ORDER BY record_key",
     "UPDATE platform_records SET duplicate_of = ?1 WHERE record_key = ?2",
 };
 static const struct dup_table dup_roster = {
     OP_ROSTER - OP_PLATFORM,
-    "SELECT row_hash, household_key FROM roster_households",
+    "SELECT row_hash, household_key FROM roster_households "
+    "ORDER BY household_key",
     "UPDATE roster_households SET duplicate_of = ?1 "
     "WHERE household_key = ?2",
 };
 static const struct dup_table dup_members = {
     OP_MEMBER - OP_PLATFORM,
-    "SELECT row_hash, member_key FROM members",
+    "SELECT row_hash, member_key FROM members ORDER BY member_key",
     "UPDATE members SET duplicate_of = ?1 WHERE member_key = ?2",
 };
 
@@ -303,42 +304,80 @@ out:
 }
 
 /*
- * D08: two different roster households under one 户编号 (T is the roster
- * table). Rows are grouped by the hash of their 户编号; the first of a
- * group (smallest key) is never a D09 copy, as its original has the same
- * 户编号 and a smaller key. Every later row of the group that is not a
- * copy and has the same 户编号 (a hash collision is thus harmless) gets
- * a D08 naming the first. Returns 0 or -1.
+ * What becomes of a later roster row R (?1) whose 户编号 an earlier row O
+ * (?2) has, run in this order.
+ *
+ * From a household-level file, R is another household under the same
+ * 户编号: both are kept and R gets a D08. From a person-level file, R is
+ * a second 户主 row of the same household: the household is O's, R's
+ * person stays one of its members (so a record in R's name still matches
+ * through members, M07), R's own findings move to the household, and the
+ * household gets a D08.
+ */
+static const char *const shared_id_sql[] = {
+    "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+    "township_code, village_code, household_id, head_id, head_name, "
+    "detail, source, household_key) "
+    "SELECT 'ingest', r.file_id, 'D08', 'low', r.county_code, "
+    "r.township_code, r.village_code, r.household_id, r.head_id, "
+    "r.head_name, '户编号' || r.household_id || '重复：' || f0.name || "
+    "'第' || o.line || '行是同一户编号的另一户（户主' || "
+    "ifnull(o.head_name, '空') || '）', f.name || ':' || r.line, "
+    "r.household_key "
+    "FROM roster_households r JOIN input_files f USING (file_id) "
+    "JOIN roster_households o ON o.household_key = ?2 "
+    "JOIN input_files f0 ON f0.file_id = o.file_id "
+    "WHERE r.household_key = ?1 AND r.duplicate_of IS NULL "
+    "AND r.household_id = o.household_id AND f.layout IS NOT 'person'",
+
+    "INSERT INTO findings (stage, file_id, code, severity, county_code, "
+    "township_code, village_code, household_id, head_id, head_name, "
+    "detail, source, household_key) "
+    "SELECT 'ingest', r.file_id, 'D08', 'low', o.county_code, "
+    "o.township_code, o.village_code, o.household_id, o.head_id, "
+    "o.head_name, '户编号' || r.household_id || '有多个户主行：' || "
+    "ifnull(r.head_name, '空') || '也标为户主，按家庭成员处理（户主取' || "
+    "f0.name || '第' || o.line || '行的' || ifnull(o.head_name, '空') || "
+    "'）', f.name || ':' || r.line, o.household_key "
+    "FROM roster_households r JOIN input_files f USING (file_id) "
+    "JOIN roster_households o ON o.household_key = ?2 "
+    "JOIN input_files f0 ON f0.file_id = o.file_id "
+    "WHERE r.household_key = ?1 AND r.duplicate_of IS NULL "
+    "AND r.household_id = o.household_id AND f.layout = 'person'",
+
+    /* only when the statement before made its D08 (see below) */
+    "UPDATE findings SET household_key = ?2, head_id = o.head_id, "
+    "head_name = o.head_name FROM roster_households o "
+    "WHERE o.household_key = ?2 AND findings.household_key = ?1",
+    "DELETE FROM roster_households WHERE household_key = ?1",
+};
+
+/*
+ * D08: two roster rows under one 户编号 (T is the roster table; see
+ * shared_id_sql). Rows are grouped by the hash of their 户编号; the first
+ * of a group (smallest key) is never a D09 copy, as its original has the
+ * same 户编号 and a smaller key. The statements check that the 户编号 are
+ * equal (a hash collision is thus harmless) and skip D09 copies.
+ * Returns 0 or -1.
  */
 static int
 shared_household_ids(struct ingest *in, const struct dup_table *t)
 {
 	static const char scan[] =
-	    "SELECT household_id, household_key FROM roster_households";
-	static const char insert[] =
-	    "INSERT INTO findings (stage, file_id, code, severity, "
-	    "county_code, township_code, village_code, household_id, head_id, "
-	    "head_name, detail, source, household_key) "
-	    "SELECT 'ingest', r.file_id, 'D08', 'low', r.county_code, "
-	    "r.township_code, r.village_code, r.household_id, r.head_id, "
-	    "r.head_name, '户编号' || r.household_id || '重复：' || f0.name || "
-	    "'第' || o.line || '行是同一户编号的另一户（户主' || "
-	    "ifnull(o.head_name, '空') || '）', f.name || ':' || r.line, "
-	    "r.household_key "
-	    "FROM roster_households r JOIN input_files f USING (file_id) "
-	    "JOIN roster_households o ON o.household_key = ?2 "
-	    "JOIN input_files f0 ON f0.file_id = o.file_id "
-	    "WHERE r.household_key = ?1 AND r.duplicate_of IS NULL "
-	    "AND r.household_id = o.household_id";
-	sqlite3_stmt *st = NULL;
+	    "SELECT household_id, household_key FROM roster_households "
+	    "ORDER BY household_key";
+	enum { N = sizeof(shared_id_sql) / sizeof(shared_id_sql[0]) };
+	sqlite3_stmt *st[N] = {NULL};
 	struct hash_keys loaded = {0}, *rows;
-	size_t i, first = 0;
+	size_t i, k, first = 0;
 	int rc = -1;
 
 	if ((rows = table_hash_keys(in, t, &in->stored_ids, scan, true,
-	                            &loaded)) == NULL ||
-	    (st = db_prepare(in->db, insert)) == NULL)
+	                            &loaded)) == NULL)
 		goto out;
+	for (k = 0; k < N; k++)
+		if ((st[k] = db_prepare(in->db, shared_id_sql[k])) == NULL)
+			goto out;
 	if (rows->n > 1)
 		qsort(rows->v, rows->n, sizeof(*rows->v), hash_key_cmp);
 	for (i = 1; i < rows->n; i++) {
@@ -346,15 +385,21 @@ shared_household_ids(struct ingest *in, const struct dup_table *t)
 			first = i;
 			continue;
 		}
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rows->v[i].key);
-		sqlite3_bind_int64(st, 2, rows->v[first].key);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
+		for (k = 0; k < N; k++) {
+			sqlite3_reset(st[k]);
+			sqlite3_bind_int64(st[k], 1, rows->v[i].key);
+			sqlite3_bind_int64(st[k], 2, rows->v[first].key);
+			if (sqlite3_step(st[k]) != SQLITE_DONE)
+				goto out;
+			/* Not a second 户主 row: nothing to move or drop. */
+			if (k == 1 && sqlite3_changes(in->db) == 0)
+				break;
+		}
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	for (k = 0; k < N; k++)
+		sqlite3_finalize(st[k]);
 	free(loaded.v);
 	return rc;
 }

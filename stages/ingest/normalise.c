@@ -530,10 +530,19 @@ after_prefix(const char *s, const char *const *marks, size_t nmarks)
 	return rest;
 }
 
+/* How far down a (partly) resolved place goes: 0 nothing .. 3 village. */
+static int
+place_depth(const struct div_place *p)
+{
+	return p->village[0] ? 3 : p->township[0] ? 2 : p->county[0] ? 1 : 0;
+}
+
 /*
  * divisions_resolve(), and again without what people write before a name
  * and the table does not have: the city before a county (阜新市彰武县),
- * the township before a village (佛寺镇佛寺村).
+ * the township before a village (佛寺镇佛寺村). When no attempt finds the
+ * village, *OUT keeps the deepest partial place any attempt found, so
+ * that a D05 still goes to its county's pack.
  */
 static enum div_status
 resolve_names(struct ingest *in, const char *county, const char *township,
@@ -541,21 +550,31 @@ resolve_names(struct ingest *in, const char *county, const char *township,
 {
 	static const char *const city[] = {"市", "地区", "自治州", "盟"};
 	static const char *const town[] = {"镇", "乡", "街道"};
-	const char *c, *v;
+	const char *c, *v, *tries[2][2];
+	struct div_place again;
 	enum div_status st;
+	size_t i;
 
 	st = divisions_resolve(in->div, county, township, village, NULL, out);
 	if (st != DIV_NONE)
 		return st;
 	c = after_prefix(county, city, 4);
 	v = after_prefix(village, town, 3);
-	if (c != NULL)
-		st =
-		    divisions_resolve(in->div, c, township, village, NULL, out);
-	if (st == DIV_NONE && v != NULL)
-		st = divisions_resolve(in->div, c != NULL ? c : county,
-		                       township, v, NULL, out);
-	return st;
+	tries[0][0] = c;
+	tries[0][1] = c != NULL ? village : NULL;
+	tries[1][0] = c != NULL ? c : county;
+	tries[1][1] = v;
+	for (i = 0; i < 2; i++) {
+		if (tries[i][0] == NULL || tries[i][1] == NULL)
+			continue;
+		st = divisions_resolve(in->div, tries[i][0], township,
+		                       tries[i][1], NULL, &again);
+		if (st != DIV_NONE || place_depth(&again) > place_depth(out))
+			*out = again;
+		if (st != DIV_NONE)
+			return st;
+	}
+	return DIV_NONE;
 }
 
 /*
@@ -872,45 +891,67 @@ reject(struct ingest *in, const struct csvin_row *row, const char *reason)
 		in->oom = true;
 }
 
-/* Cleaned cell I of ROW into *C: the row's field when the column is
- * mapped (no second cleaning), else a text_clean() copy put in *OWNED. */
-static const char *
-cell_clean(struct ingest *in, const struct csvin_row *row, size_t i,
-           char **owned)
-{
-	size_t f;
+#define TOTAL_LINE "total line (合计), not a household"
 
-	*owned = NULL;
-	for (f = 0; f < in->hk->nfields; f++)
-		if (in->col[f] == (int)i)
-			return in->fields[f] ? in->fields[f] : "";
-	return *owned = text_clean(row->fields[i]);
+/* True when one of the first two non-empty cells of ROW is a 合计, 总计
+ * or 小计 label: a spreadsheet's total line, whatever its field count. */
+static bool
+total_row(const struct csvin_row *row)
+{
+	size_t i, seen = 0;
+	bool total = false;
+
+	for (i = 0; i < row->nfields && seen < 2 && !total; i++) {
+		char *c = text_clean(row->fields[i]);
+
+		if (c != NULL && *c != '\0') {
+			seen++;
+			total = text_is_total_label(c);
+		}
+		free(c);
+	}
+	return total;
+}
+
+/*
+ * True when the row repeats the header, as when sheets of several
+ * counties are pasted one under another: at least two of its non-empty
+ * cells, and at least half, name their own column. Only looked at when
+ * the key column (ID or 户编号, which always hold digits) has no digit,
+ * so a data row costs one strpbrk().
+ */
+static bool
+repeats_header(struct ingest *in)
+{
+	const char *key = fv(in, in->platform ? "head_id" : "household_id");
+	size_t f, named = 0, filled = 0;
+
+	if (*key == '\0' || strpbrk(key, "0123456789") != NULL)
+		return false;
+	for (f = 0; f < in->hk->nfields; f++) {
+		if (in->fields[f] == NULL || *in->fields[f] == '\0')
+			continue;
+		filled++;
+		named += headers_match_cell(in->hk, in->fields[f]) == (int)f;
+	}
+	return named >= 2 && 2 * named >= filled;
 }
 
 /* Why the cleaned row cannot be used at all, or NULL. */
 static const char *
 unusable(struct ingest *in, const struct csvin_row *row)
 {
-	size_t i, seen = 0;
+	size_t i;
 	bool any = false;
 
-	for (i = 0; i < row->nfields && seen < 2; i++) {
-		char *owned;
-		const char *c = cell_clean(in, row, i, &owned);
-		bool total = false;
-
-		if (c != NULL && *c != '\0') {
-			seen++;
-			total = text_is_total_label(c);
-		}
-		free(owned);
-		if (total)
-			return "total line (合计), not a household";
-	}
+	if (total_row(row))
+		return TOTAL_LINE;
 	for (i = 0; i < in->hk->nfields; i++)
 		any |= in->fields[i] != NULL && *in->fields[i] != '\0';
 	if (!any)
 		return "no value in any known column";
+	if (repeats_header(in))
+		return "the header row again (表头重复), not a household";
 	if (in->platform) {
 		if (*fv(in, "head_id") == '\0' && *fv(in, "head_name") == '\0')
 			return "no usable key: 户主姓名 and 户主身份证号 both "
@@ -929,7 +970,8 @@ prepare_row(struct ingest *in, const struct csvin_row *row)
 
 	in->oom = false;
 	if (row->reject != NULL) {
-		reject(in, row, row->reject);
+		/* A total line is one whatever its number of fields. */
+		reject(in, row, total_row(row) ? TOTAL_LINE : row->reject);
 	} else if (!fields_load(in, row)) {
 		reject(in, row, "invalid UTF-8");
 	} else if ((why = unusable(in, row)) != NULL) {

@@ -754,10 +754,8 @@ close_out(struct csvout *w, int ok)
 	return 0;
 }
 
-/*
- * Name of a county: the spelling the roster uses most (exports mix 阜新县
- * and 阜新蒙古族自治县), else the division table's name.
- */
+/* Name of a county for summary.csv: the division table's, else the
+ * spelling the roster uses most. */
 static void
 county_name(sqlite3 *db, struct divisions *div, const char *cc, char *buf,
             size_t buflen)
@@ -770,6 +768,12 @@ county_name(sqlite3 *db, struct divisions *div, const char *cc, char *buf,
 		snprintf(buf, buflen, "（县区未识别）");
 		return;
 	}
+	/* The official name, the same whatever the exports wrote (阜蒙县,
+	 * 阜新县, 阜新蒙古族自治县). */
+	if (div != NULL && (name = divisions_name(div, cc)) != NULL) {
+		snprintf(buf, buflen, "%s", name);
+		return;
+	}
 	st = db_prepare(db, "SELECT name FROM rpt_county_names WHERE code = ? "
 	                    "ORDER BY n DESC, name LIMIT 1");
 	if (st != NULL) {
@@ -778,9 +782,6 @@ county_name(sqlite3 *db, struct divisions *div, const char *cc, char *buf,
 			snprintf(buf, buflen, "%s", col(st, 0));
 		sqlite3_finalize(st);
 	}
-	if (buf[0] == '\0' && div != NULL &&
-	    (name = divisions_name(div, cc)) != NULL)
-		snprintf(buf, buflen, "%s", name);
 }
 
 /* The summary's header row into CELLS (at least 11 + codes). */

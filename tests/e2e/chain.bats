@@ -99,3 +99,18 @@ PY
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "chain: a second 户主 row of a household is a member, and a record in that person's name matches it (M07)" {
+	mkdir -p "$TMP/in" "$TMP/out"
+	printf '户编号,人编号,姓名,证件号码,与户主关系,县,乡镇,村\nP2,1,李四,21092119650812001X,户主,阜蒙县,佛寺镇,团山子村\nP2,2,李五,210921197003040027,户主,阜蒙县,佛寺镇,团山子村\n' > "$TMP/in/roster.csv"
+	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,农户类型,鉴定等级,住房安全保障方式\nF2,阜蒙县,佛寺镇,团山子村,李五,210921197003040027,建档立卡贫困户,B,鉴定安全\n' > "$TMP/in/platform.csv"
+	WS="$TMP/out/anju.db"
+	"$ANJU_BIN/anju-ingest" --db "$WS" --kind roster --as-of 2020-12-31 "$TMP/in/roster.csv" >/dev/null
+	"$ANJU_BIN/anju-ingest" --db "$WS" --kind platform --as-of 2020-12-31 "$TMP/in/platform.csv" >/dev/null
+	"$ANJU_BIN/anju-match" --db "$WS" --as-of 2020-12-31
+	"$ANJU_BIN/anju-verify" --db "$WS" --as-of 2020-12-31 --out "$TMP/out"
+	assert_eq "P2,210921,210921103203,21092119650812001X,李四,鉴定安全,F2,member" \
+		"$(tail -n +2 "$TMP/out/households.csv")"
+	assert_eq "D08
+M07" "$(q "SELECT code FROM findings ORDER BY code")"
+}

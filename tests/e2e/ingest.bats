@@ -293,21 +293,24 @@ H2|艾尔·买·提|210921197003040027|valid|2" \
 		"$(q "SELECT household_id, head_name, head_id, head_id_state, household_size FROM roster_households ORDER BY household_id")"
 }
 
-@test "person layout: a household without 户主 row is kept (D07); two households under one 户编号 are reported (D08)" {
+@test "person layout: a household without 户主 row is kept (D07); a second 户主 row is a member of the first's household (D08)" {
 	printf '户编号,人编号,姓名,证件号码,与户主关系,县,乡镇,村\nP1,1,张三,210921195511200032,配偶,阜蒙县,佛寺镇,团山子村\nP2,1,李四,21092119650812001X,户主,阜蒙县,佛寺镇,团山子村\nP2,2,李五,210921197003040027,户主,阜蒙县,佛寺镇,团山子村\n' > "$TMP/r.csv"
 	ingest --kind roster "$TMP/r.csv"
 	[ "$status" -eq 0 ]
 	assert_eq "P1||1
-P2|李四|2
-P2|李五|2" "$(q "SELECT household_id, ifnull(head_name, ''), household_size FROM roster_households ORDER BY household_id, line")"
+P2|李四|2" "$(q "SELECT household_id, ifnull(head_name, ''), household_size FROM roster_households ORDER BY household_id, line")"
 	assert_eq "D07|P1|r.csv:2
 D08|P2|r.csv:4" "$(q "SELECT code, household_id, source FROM findings ORDER BY code")"
+	assert_eq "李四|户编号P2有多个户主行：李五也标为户主，按家庭成员处理（户主取r.csv第3行的李四）" \
+		"$(q "SELECT head_name, detail FROM findings WHERE code = 'D08'")"
+	assert_eq "李四|户主
+李五|户主" "$(q "SELECT name, relation FROM members WHERE household_id = 'P2' ORDER BY line")"
 	# The headless household is placed where its people live.
 	assert_eq "210921103203|210921103203" "$(q "SELECT r.village_code, f.village_code FROM roster_households r JOIN findings f USING (household_id) WHERE household_id = 'P1'")"
 	# A re-ingest makes them afresh, never twice.
 	ingest --kind roster "$TMP/r.csv"
 	assert_eq "2" "$(q "SELECT count(*) FROM findings")"
-	assert_eq "3" "$(q "SELECT count(*) FROM roster_households")"
+	assert_eq "2" "$(q "SELECT count(*) FROM roster_households")"
 }
 
 @test "village codes as spreadsheets leave them: '210921103201 and 210921103200.0" {
@@ -337,3 +340,60 @@ H2|210921|210921103200
 H3|211282|" "$(q "SELECT household_id, county_code, ifnull(village_code, '') FROM roster_households ORDER BY line")"
 	assert_eq "D05|H3" "$(q "SELECT code, household_id FROM findings")"
 }
+
+# ---- exports as people make them ----------------------------------------
+
+@test "a header cell with a line break in it (Excel's Alt+Enter), under a title" {
+	printf '阜新市危房改造台账\n户主姓名,"身份证\n号码",县,乡镇,村,鉴定等级\n王小明,21092119650812001X,阜蒙县,佛寺镇,团山子村,A级\n' > "$TMP/h.csv"
+	ingest --kind platform "$TMP/h.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|1|1" "$(q "SELECT header_line, rows_read, rows_kept FROM input_files")"
+	assert_eq "4|王小明|21092119650812001X|A|210921103203" \
+		"$(q "SELECT line, head_name, head_id, safety_grade, village_code FROM platform_records")"
+	# the same as Excel's Unicode text: UTF-16LE, tabs, CRLF
+	printf '\xff\xfe' > "$TMP/h16.txt"
+	printf '户主姓名\t"身份证\r\n号码"\t县\t乡镇\t村\r\n王小明\t21092119650812001X\t阜蒙县\t佛寺镇\t团山子村\r\n' |
+		iconv -f UTF-8 -t UTF-16LE >> "$TMP/h16.txt"
+	ingest --kind platform "$TMP/h16.txt"
+	[ "$status" -eq 0 ]
+	assert_eq "1|1|0" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files WHERE name = 'h16.txt'")"
+}
+
+@test "the header again in the middle (sheets pasted together) and a short 合计 line are rejected as such" {
+	printf '户编号,户主姓名,户主证件号码,家庭人口数\nH1,王五,210921195511200032,3\n户编号,户主姓名,户主身份证号,家庭人口数\nH2,李四,21092119650812001X,2\n合计,2\n' > "$TMP/r.csv"
+	ingest --kind roster "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "4|2|2" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	assert_eq "3|the header row again (表头重复), not a household
+5|total line (合计), not a household" "$(q "SELECT line, reason FROM rejects ORDER BY line")"
+	assert_eq "H1
+H2" "$(q "SELECT household_id FROM roster_households ORDER BY line")"
+	assert_accounting_balances
+}
+
+@test "ledger marks, placeholders, a label in the ID cell, a note after a name, a bracketed header note" {
+	printf '户主姓名,户主身份证号码（18位）,县,乡镇,村,开工日期,补助资金（元）,核验结果,竣工照片,户厕改造,建设方式\n赵大山（已故）,身份证：210921195511200032,阜蒙县,佛寺镇,团山子村,/,—,√,×,√,无\n' > "$TMP/p.csv"
+	ingest --kind platform "$TMP/p.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "赵大山|赵大山(已故)|210921195511200032|valid|||1|0|1|" \
+		"$(q "SELECT head_name, head_name_raw, head_id, head_id_state, start_date, subsidy_yuan, verified, photos_completion, toilet, build_mode FROM platform_records")"
+	assert_eq "0" "$(q "SELECT count(*) FROM findings")"
+}
+
+@test "county-level cities without counties (中山市, 东莞市, 儋州市) resolve to their own codes" {
+	printf '档案编号,县(市、区),乡(镇),村,户主姓名,户主身份证号\nZ1,中山市,黄圃镇,团范村民委员会,王一,442000194801267939\nZ2,东莞市,石碣镇,西南村村民委员会,王二,441900193607207338\nZ3,儋州市,东成镇,洪山村委会,王三,460400197301085108\n' > "$TMP/p.csv"
+	ingest --kind platform "$TMP/p.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "Z1|442000|442000101
+Z2|441900|441900101
+Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM platform_records ORDER BY line")"
+	assert_eq "0" "$(q "SELECT count(*) FROM findings")"
+}
+
+@test "a village not found keeps the county and township its names did resolve (D05 reaches the county's pack)" {
+	printf '档案编号,县(市、区),乡(镇),村,户主姓名,户主身份证号\nX1,蚌埠市高新技术开发区,秦集镇,南甸子三村,马诚贵,340371198201035493\n' > "$TMP/p.csv"
+	ingest --kind platform "$TMP/p.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D05|340371|340371100|" "$(q "SELECT code, county_code, township_code, ifnull(village_code, '') FROM findings")"
+}
+
