@@ -193,6 +193,22 @@ class Village:
         return self.stem + '村'
 
 
+BARE_SUFFIX_RE = re.compile(
+    r'(村村民委员会|村村委会|村民委员会|村委会|嘎查村民委员会|嘎查委员会|嘎查|'
+    r'委员会|村)$')
+
+
+def bare_stem(name):
+    """A village name without a trailing note in brackets and without
+    its suffixes: what every spelling of that village has in common."""
+    name = re.sub(r'[（(][^（()）]*[）)]$', '', name)
+    while True:
+        cut = BARE_SUFFIX_RE.sub('', name)
+        if cut == name or not cut:
+            return name
+        name = cut
+
+
 def load_divisions(path, prefixes):
     """Counties (code, name, [Village]) under PREFIXES whose names resolve
     unambiguously: county name unique in China, township name unique in
@@ -231,8 +247,17 @@ def load_divisions(path, prefixes):
         for t, tname in ctowns:
             if tnames[tname] != 1:
                 continue
+            # How many villages of the township any spelling could name:
+            # 东周村村民委员会 and 东周村村民委员会（天河）, 哈沙图村委会 and
+            # 哈沙图嘎查 share a stem, so neither is unambiguous.
+            bare = {}
+            for _, vname in villages.get(t, ()):
+                key = bare_stem(vname)
+                bare[key] = bare.get(key, 0) + 1
             stems = {}
             for vcode, vname in villages.get(t, ()):
+                if bare[bare_stem(vname)] != 1:
+                    continue
                 m = VILLAGE_RE.fullmatch(vname)
                 if not m or '社区' in vname or '居委' in vname:
                     continue
