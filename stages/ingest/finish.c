@@ -232,6 +232,52 @@ hash_key_cmp(const void *a, const void *b)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
+void
+hash_keys_sort(struct hash_keys *h)
+{
+	enum { BITS = 16, BUCKETS = 1 << BITS };
+	struct hash_key *tmp, *from = h->v, *to;
+	size_t *count, i, sum, n = h->n;
+	unsigned shift;
+
+	if (n < 2)
+		return;
+	tmp = malloc(n * sizeof(*tmp));
+	count = malloc(BUCKETS * sizeof(*count));
+	if (tmp == NULL || count == NULL) {
+		free(tmp);
+		free(count);
+		qsort(h->v, n, sizeof(*h->v), hash_key_cmp);
+		return;
+	}
+	/* Least significant digit first; each pass is stable, so rows with
+	 * equal hashes keep their order: the keys' order the callers give. */
+	for (to = tmp, shift = 0; shift < 64; shift += BITS) {
+		memset(count, 0, BUCKETS * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[((uint64_t)from[i].hash >> shift) &
+			      (BUCKETS - 1)]++;
+		if (count[((uint64_t)from[0].hash >> shift) & (BUCKETS - 1)] ==
+		    n)
+			continue; /* one digit everywhere: nothing to move */
+		for (sum = 0, i = 0; i < BUCKETS; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[((uint64_t)from[i].hash >> shift) &
+			         (BUCKETS - 1)]++] = from[i];
+		to = from;
+		from = from == h->v ? tmp : h->v;
+	}
+	if (from != h->v)
+		memcpy(h->v, from, n * sizeof(*from));
+	free(tmp);
+	free(count);
+}
+
 /*
  * The (hash, key) pairs of every row of the table of T: the writer's
  * notes when they are all its rows (a fresh workspace, the nightly case),
@@ -283,8 +329,7 @@ mark_duplicates(struct ingest *in, const struct dup_table *t)
 	                            &loaded)) == NULL ||
 	    (mark = db_prepare(in->db, t->mark)) == NULL)
 		goto out;
-	if (rows->n > 1)
-		qsort(rows->v, rows->n, sizeof(*rows->v), hash_key_cmp);
+	hash_keys_sort(rows);
 	for (i = 1; i < rows->n; i++) {
 		if (rows->v[i].hash != rows->v[first].hash) {
 			first = i;
@@ -378,8 +423,7 @@ shared_household_ids(struct ingest *in, const struct dup_table *t)
 	for (k = 0; k < N; k++)
 		if ((st[k] = db_prepare(in->db, shared_id_sql[k])) == NULL)
 			goto out;
-	if (rows->n > 1)
-		qsort(rows->v, rows->n, sizeof(*rows->v), hash_key_cmp);
+	hash_keys_sort(rows);
 	for (i = 1; i < rows->n; i++) {
 		if (rows->v[i].hash != rows->v[first].hash) {
 			first = i;

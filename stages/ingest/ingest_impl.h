@@ -161,6 +161,10 @@ int ingest_store_prepare(struct ingest *in);
 /* Append (HASH, KEY) to H. Returns 0 or -1 (no memory). */
 int hash_keys_add(struct hash_keys *h, sqlite3_int64 hash, sqlite3_int64 key);
 
+/* Sort H by hash (as unsigned), stable: equal hashes keep their order.
+ * A radix sort: a national members file has three million rows. */
+void hash_keys_sort(struct hash_keys *h);
+
 /* Bind S at IDX, NULL or "" as SQL NULL, without copying. */
 void ingest_bind_str(sqlite3_stmt *st, int idx, const char *s);
 
