@@ -312,6 +312,52 @@ table_hash_keys(struct ingest *in, const struct dup_table *t,
 }
 
 /*
+ * Sort ROWS and call EACH(IN, ARG, FIRST, LATER) for every row whose hash
+ * an earlier row has: FIRST the key of the group's first row (the
+ * smallest), LATER the row's. Returns 0, or the first nonzero EACH gave.
+ */
+static int
+each_later_row(struct ingest *in, struct hash_keys *rows,
+               int (*each)(struct ingest *, void *, sqlite3_int64,
+                           sqlite3_int64),
+               void *arg)
+{
+	size_t i, first = 0;
+	int rc;
+
+	hash_keys_sort(rows);
+	for (i = 1; i < rows->n; i++) {
+		if (rows->v[i].hash != rows->v[first].hash) {
+			first = i;
+			continue;
+		}
+		if ((rc = each(in, arg, rows->v[first].key, rows->v[i].key)) !=
+		    0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Step ST with ?1 = A and ?2 = B. Returns 0 or -1. */
+static int
+step_pair(sqlite3_stmt *st, sqlite3_int64 a, sqlite3_int64 b)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* each_later_row() for D09: the later row is a copy of the first. */
+static int
+mark_copy(struct ingest *in, void *mark, sqlite3_int64 first,
+          sqlite3_int64 later)
+{
+	(void)in;
+	return step_pair(mark, first, later);
+}
+
+/*
  * D09 marks: every row of T whose hash an earlier row (smaller key) has
  * gets duplicate_of = that first row's key. Sorting the (hash, key) pairs
  * here is many times faster than SQLite's GROUP BY over the whole table;
@@ -322,27 +368,12 @@ mark_duplicates(struct ingest *in, const struct dup_table *t)
 {
 	sqlite3_stmt *mark = NULL;
 	struct hash_keys loaded = {0}, *rows;
-	size_t i, first = 0;
 	int rc = -1;
 
 	if ((rows = table_hash_keys(in, t, &in->stored[t->kind], t->scan, false,
-	                            &loaded)) == NULL ||
-	    (mark = db_prepare(in->db, t->mark)) == NULL)
-		goto out;
-	hash_keys_sort(rows);
-	for (i = 1; i < rows->n; i++) {
-		if (rows->v[i].hash != rows->v[first].hash) {
-			first = i;
-			continue;
-		}
-		sqlite3_reset(mark);
-		sqlite3_bind_int64(mark, 1, rows->v[first].key);
-		sqlite3_bind_int64(mark, 2, rows->v[i].key);
-		if (sqlite3_step(mark) != SQLITE_DONE)
-			goto out;
-	}
-	rc = 0;
-out:
+	                            &loaded)) != NULL &&
+	    (mark = db_prepare(in->db, t->mark)) != NULL)
+		rc = each_later_row(in, rows, mark_copy, mark);
 	sqlite3_finalize(mark);
 	free(loaded.v);
 	return rc;
@@ -396,6 +427,24 @@ static const char *const shared_id_sql[] = {
     "WHERE o.household_key = ?2 AND findings.household_key = ?1",
     "DELETE FROM roster_households WHERE household_key = ?1",
 };
+#define SHARED_ID_STEPS (sizeof(shared_id_sql) / sizeof(shared_id_sql[0]))
+
+/* each_later_row() for D08: the statements of shared_id_sql, ST. */
+static int
+shared_id(struct ingest *in, void *st, sqlite3_int64 first, sqlite3_int64 later)
+{
+	sqlite3_stmt **sts = st;
+	size_t k;
+
+	for (k = 0; k < SHARED_ID_STEPS; k++) {
+		if (step_pair(sts[k], later, first) != 0)
+			return -1;
+		/* Not a second 户主 row: nothing to move or drop. */
+		if (k == 1 && sqlite3_changes(in->db) == 0)
+			break;
+	}
+	return 0;
+}
 
 /*
  * D08: two roster rows under one 户编号 (T is the roster table; see
@@ -411,38 +460,20 @@ shared_household_ids(struct ingest *in, const struct dup_table *t)
 	static const char scan[] =
 	    "SELECT household_id, household_key FROM roster_households "
 	    "ORDER BY household_key";
-	enum { N = sizeof(shared_id_sql) / sizeof(shared_id_sql[0]) };
-	sqlite3_stmt *st[N] = {NULL};
+	sqlite3_stmt *st[SHARED_ID_STEPS] = {NULL};
 	struct hash_keys loaded = {0}, *rows;
-	size_t i, k, first = 0;
+	size_t k;
 	int rc = -1;
 
 	if ((rows = table_hash_keys(in, t, &in->stored_ids, scan, true,
 	                            &loaded)) == NULL)
 		goto out;
-	for (k = 0; k < N; k++)
+	for (k = 0; k < SHARED_ID_STEPS; k++)
 		if ((st[k] = db_prepare(in->db, shared_id_sql[k])) == NULL)
 			goto out;
-	hash_keys_sort(rows);
-	for (i = 1; i < rows->n; i++) {
-		if (rows->v[i].hash != rows->v[first].hash) {
-			first = i;
-			continue;
-		}
-		for (k = 0; k < N; k++) {
-			sqlite3_reset(st[k]);
-			sqlite3_bind_int64(st[k], 1, rows->v[i].key);
-			sqlite3_bind_int64(st[k], 2, rows->v[first].key);
-			if (sqlite3_step(st[k]) != SQLITE_DONE)
-				goto out;
-			/* Not a second 户主 row: nothing to move or drop. */
-			if (k == 1 && sqlite3_changes(in->db) == 0)
-				break;
-		}
-	}
-	rc = 0;
+	rc = each_later_row(in, rows, shared_id, st);
 out:
-	for (k = 0; k < N; k++)
+	for (k = 0; k < SHARED_ID_STEPS; k++)
 		sqlite3_finalize(st[k]);
 	free(loaded.v);
 	return rc;
