@@ -95,17 +95,16 @@ grade_unsafe(const struct verify_record *r)
 }
 
 /*
- * A record's status, taking SPEC 6's table in order. A record with no
- * grade and no means is 待核实 (V06) only when nothing else speaks for the
- * house either: an accepted renovation is 改造安全 and a started one 改造中
- * whether or not the appraisal was typed in.
+ * A record's status, taking SPEC 6's table in order. Each status needs
+ * its evidence: 鉴定安全 a grade A or B, 改造安全 an accepted renovation
+ * or a relocation; the generic means 鉴定安全 or 改造安全 typed without
+ * that evidence proves nothing, and such a record, like one with nothing
+ * at all, is 待核实 (V06). An accepted renovation is 改造安全 and a
+ * started one 改造中 whether or not the appraisal was typed in.
  */
 static int
 record_rank(const struct verify_record *r)
 {
-	if (*r->grade == '\0' && *r->means == '\0' && *r->renovation == '\0' &&
-	    !renovation_begun(r))
-		return ST_REVIEW;
 	if (strcmp(r->grade, "A") == 0 || strcmp(r->grade, "B") == 0)
 		return ST_APPRAISED;
 	if (strcmp(r->result, "pass") == 0 || is_relocation(r))
@@ -118,10 +117,6 @@ record_rank(const struct verify_record *r)
 		return ST_IN_PROGRESS;
 	if (grade_unsafe(r))
 		return ST_UNSAFE;
-	if (strcmp(r->means, "鉴定安全") == 0)
-		return ST_APPRAISED;
-	if (strcmp(r->means, "改造安全") == 0)
-		return ST_RENOVATED;
 	return ST_REVIEW;
 }
 
@@ -176,15 +171,42 @@ days_since(const struct vctx *c, const char *iso)
 	return c->as_of_days - date_days(iso);
 }
 
+/* V01: a C or D house that nothing makes safe. A renovation typed in
+ * but not started does not (the failed acceptance of one is V04). */
 static void
 rule_v01(const struct verify_record *r, int rank, struct vlist *l)
 {
-	if (rank != ST_UNSAFE || !grade_unsafe(r) || *r->renovation != '\0' ||
-	    renovation_begun(r))
+	if (rank != ST_UNSAFE || !grade_unsafe(r) || renovation_begun(r))
 		return;
-	add(l, "V01", "high",
-	    "房屋鉴定为%s级危房，但没有改造、搬迁或其他住房安全保障措施",
-	    r->grade);
+	if (*r->renovation != '\0')
+		add(l, "V01", "high",
+		    "房屋鉴定为%s级危房，已列改造方式“%s”但尚未开工，没有其他"
+		    "住房安全保障措施",
+		    r->grade, r->renovation);
+	else
+		add(l, "V01", "high",
+		    "房屋鉴定为%"
+		    "s级危房，但没有改造、搬迁或其他住房安全保障措施",
+		    r->grade);
+}
+
+/* V06: nothing proves the house safe or unsafe (未鉴定). */
+static void
+rule_v06(const struct verify_record *r, int rank, struct vlist *l)
+{
+	if (rank != ST_REVIEW || *r->grade != '\0')
+		return;
+	if (*r->means == '\0')
+		add(l, "V06", "high",
+		    "已匹配平台档案，但既无房屋危险性鉴定等级，也无住房安全保障"
+		    "方式（未鉴定）");
+	else
+		add(l, "V06", "high",
+		    "已匹配平台档案，保障方式填为%s，但没有房屋危险性鉴定等级%s"
+		    "（未鉴定）",
+		    r->means,
+		    strcmp(r->means, "改造安全") == 0 ? "，也没有验收合格的改造"
+		                                      : "");
 }
 
 static void
@@ -326,10 +348,7 @@ verify_rules_apply(const struct vctx *c, const struct verify_record *r,
 	rule_v01(r, rank, l);
 	rule_deadlines(c, r, l);
 	rule_v05(c, r, l);
-	if (rank == ST_REVIEW && *r->grade == '\0' && *r->means == '\0')
-		add(l, "V06", "high",
-		    "已匹配平台档案，但既无房屋危险性鉴定等级，也无住房安全保障"
-		    "方式（未鉴定）");
+	rule_v06(r, rank, l);
 	rule_v07(r, rank, l);
 	rule_v08(c, r, l);
 	rule_v09(c, r, l);

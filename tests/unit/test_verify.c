@@ -280,10 +280,22 @@ test_record_status(void **state)
 	/* The generic 改造安全 needs an accepted renovation behind it. */
 	strcpy(r.means, "改造安全");
 	assert_string_equal(verify_record_status(&r), "未保障");
+	/* A generic means without its evidence proves nothing: no grade
+	 * behind 鉴定安全, no accepted renovation behind 改造安全. */
 	memset(&r, 0, sizeof(r));
 	strcpy(r.means, "鉴定安全");
 	strcpy(r.category, "鉴定安全");
+	assert_string_equal(verify_record_status(&r), "待核实");
+	strcpy(r.means, "改造安全");
+	strcpy(r.category, "改造安全");
+	assert_string_equal(verify_record_status(&r), "待核实");
+	strcpy(r.grade, "A");
 	assert_string_equal(verify_record_status(&r), "鉴定安全");
+	/* a renovation typed in but not started is not one */
+	memset(&r, 0, sizeof(r));
+	strcpy(r.grade, "C");
+	strcpy(r.renovation, "原址翻建");
+	assert_string_equal(verify_record_status(&r), "未保障");
 	assert_int_equal(verify_status_rank("鉴定安全"), 0);
 	assert_int_equal(verify_status_rank("待核实"), 6);
 	assert_int_equal(verify_status_rank("x"), 7);
@@ -588,6 +600,45 @@ test_v06_no_grade_no_means(void **state)
 	assert_int_equal(nverify(db, "H1"), 2);
 }
 
+/* A generic means without its evidence: 待核实 with a V06 that says so. */
+static void
+test_v06_means_without_evidence(void **state)
+{
+	sqlite3 *db = *state;
+	sqlite3_int64 r1 =
+	    add_rec(db, add_hh(db, "H1", "210921100201", 3), "R1");
+	sqlite3_int64 r2 =
+	    add_rec(db, add_hh(db, "H2", "210921100201", 3), "R2");
+
+	set(db, r1, "safety_means", "鉴定安全");
+	set(db, r1, "safety_category", "鉴定安全");
+	set(db, r2, "safety_means", "改造安全");
+	set(db, r2, "safety_category", "改造安全");
+	run_verify(db);
+	assert_status(db, "H1", "待核实");
+	assert_status(db, "H2", "待核实");
+	assert_int_equal(nfind(db, "V06", "H1"), 1);
+	assert_detail_has(db, "V06", "H1", "保障方式填为鉴定安全");
+	assert_detail_has(db, "V06", "H2", "也没有验收合格的改造");
+}
+
+/* Grade D and a renovation typed in but never started: 未保障 and V01,
+ * so the household is on its county's problem list. */
+static void
+test_v01_renovation_not_started(void **state)
+{
+	sqlite3 *db = *state;
+	sqlite3_int64 r =
+	    add_rec(db, add_hh(db, "H1", "210921100201", 3), "R1");
+
+	set(db, r, "safety_grade", "D");
+	set(db, r, "renovation_type", "原址翻建");
+	run_verify(db);
+	assert_status(db, "H1", "未保障");
+	assert_int_equal(nfind(db, "V01", "H1"), 1);
+	assert_detail_has(db, "V01", "H1", "尚未开工");
+}
+
 static void
 test_v07_in_progress(void **state)
 {
@@ -814,6 +865,8 @@ main(void)
 	    T(test_v04_failed),
 	    T(test_v05_dates),
 	    T(test_v06_no_grade_no_means),
+	    T(test_v06_means_without_evidence),
+	    T(test_v01_renovation_not_started),
 	    T(test_v07_in_progress),
 	    T(test_v08_photos),
 	    T(test_v08_no_photo_columns),
