@@ -32,13 +32,15 @@ struct diff_counts {
 /*
  * Identity of a finding across runs, as an SQL expression over the columns
  * of the findings table (so diff and report agree on one definition):
- * "CODE|h|HOUSEHOLD_ID" when household_id is set, else "CODE|i|HEAD_ID",
- * else, for a record without a usable head ID, "CODE|r|TOWNSHIP|RECORD_ID"
- * (档案编号 repeat across townships), else "CODE|s|SOURCE".
+ * "CODE|h|HOUSEHOLD_ID" when household_id is set, else "CODE|i|HEAD_ID"
+ * for a head ID of 18 characters, else, for a record without such an ID
+ * (empty, or cut short: 2.10904E+17 keeps only 210904, the same for many
+ * people), "CODE|r|TOWNSHIP|RECORD_ID" (档案编号 repeat across townships),
+ * else "CODE|s|SOURCE".
  */
 #define DIFF_FINDING_KEY_SQL                                                   \
 	"(CASE WHEN coalesce(household_id, '') <> '' THEN code || '|h|' || "   \
-	"household_id WHEN coalesce(head_id, '') <> '' THEN code || '|i|' || " \
+	"household_id WHEN length(head_id) = 18 THEN code || '|i|' || "        \
 	"head_id WHEN coalesce(record_id, '') <> '' THEN code || '|r|' || "    \
 	"coalesce(township_code, '') || '|' || record_id ELSE code || '|s|' "  \
 	"|| source END)"

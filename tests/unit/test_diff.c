@@ -148,12 +148,15 @@ test_finding_key(void **state)
 	    {"M02", "210921", NULL, "R2", "210921196508120099", "b:2"},
 	    {"D07", "210921", NULL, "R3", NULL, "b:3"},
 	    {"D07", "210921", "", "", "", "b:4"},
+	    /* two people whose IDs Excel cut to the same leading digits */
+	    {"D03", "210904", NULL, "R5", "210904", "c:8"},
+	    {"D03", "210904", NULL, "R6", "210904", "c:339"},
 	};
 	char path[256], change[16], seen[16];
 	long days;
 
 	(void)state;
-	make_workspace(run_db("k", path, sizeof(path)), f, 4, NULL);
+	make_workspace(run_db("k", path, sizeof(path)), f, 6, NULL);
 	assert_int_equal(diff(path, NULL, "2020-12-31"), 0);
 	lookup(path, "M01|h|H1", change, seen, &days);
 	assert_string_equal(change, "new");
@@ -165,6 +168,10 @@ test_finding_key(void **state)
 	assert_string_equal(change, "new");
 	assert_string_equal(seen, "2020-12-31");
 	assert_int_equal(days, 0);
+	lookup(path, "D03|r|210904100|R5", change, seen, &days);
+	assert_string_equal(change, "new");
+	lookup(path, "D03|r|210904100|R6", change, seen, &days);
+	assert_string_equal(change, "new");
 }
 
 /* First run: everything new, first_seen = as-of, history stored. */
