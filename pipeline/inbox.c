@@ -42,14 +42,18 @@ static const char *const kind_name[INBOX_KINDS] = {"platform", "roster",
 
 /*
  * What does not tell one export from another: date or date-time stamps
- * standing alone, copy marks that Windows and WPS add, edition words,
- * separators.
+ * standing alone, copy marks that Windows and WPS add, edition words with
+ * the number that may follow them (修改版, 第二版, v2, copy 2, 最终版-2),
+ * separators. A bare number is not noise: platform_1 and platform_2 may
+ * be two parts of one source.
  */
 static const char noise_pattern[] =
     "(?<!\\d)(?:19|20)\\d{2}[-_.]?\\d{2}[-_.]?\\d{2}(?:[-_T ]?\\d{4,6})?"
     "(?!\\d)"
-    "|[\\s\\-_.]*(?:\\(\\d+\\)|（\\d+）|副本|copy|最终版|终版|最新|更新|修订"
-    "|修改)"
+    "|[\\s\\-_.]*(?:\\(\\d+\\)|（\\d+）"
+    "|(?:副本|copy|最终版|终版|最新版?|更新版?|修订版?|修改版?|版本"
+    "|第[一二三四五六七八九十\\d]+版|(?<![a-z])v(?=\\d))"
+    "(?:[\\s\\-_.()（）]*\\d{1,3}(?!\\d)[)）]?)?)"
     "|[\\s\\-_.()（）]+";
 
 static pcre2_code *

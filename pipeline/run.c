@@ -608,24 +608,42 @@ list_dir(const char *dir, struct run_list *names)
 	return rc;
 }
 
-/* The folder runs/latest points to, resolved, or NULL when none. */
-static char *
-previous_run(const char *runs)
+/*
+ * The run this night compares with: the newest run dated before AS_OF (a
+ * second run for the same date redoes that night, so it compares with
+ * the night before, not with the run it replaces). Sets *PREVIOUS
+ * (malloc'd, NULL when none). A run dated after AS_OF refuses the night:
+ * latest and the diffs go forward in time only. Returns 0 or an
+ * ANJU_EXIT_* code (printed).
+ */
+static int
+previous_run(const char *runs, const char *as_of, char **previous)
 {
+	struct run_list names = {0};
 	char path[PATH_MAX];
-	char *real;
-	struct stat st;
+	long newest, before;
+	int rc = 0;
 
-	snprintf(path, sizeof(path), "%s/latest", runs);
-	if (lstat(path, &st) != 0)
-		return NULL;
-	real = realpath(path, NULL);
-	if (real == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		anju_msg(path, 0, "points to no run; no diff this time");
-		free(real);
-		return NULL;
+	*previous = NULL;
+	if (list_dir(runs, &names) != 0) {
+		anju_msg(runs, 0, "cannot list: %s", strerror(errno));
+		return ANJU_EXIT_CANTCREAT;
 	}
-	return real;
+	newest = run_newest(names.v, names.n, NULL);
+	if (newest >= 0 && strncmp(names.v[newest], as_of, 10) > 0) {
+		anju_msg(runs, 0,
+		         "as of %s is before the newest run, %s: nightly runs "
+		         "only go forward in time; redo an earlier night with "
+		         "--out DIR --previous RUN instead",
+		         as_of, names.v[newest]);
+		rc = ANJU_EXIT_USAGE;
+	} else if ((before = run_newest(names.v, names.n, as_of)) >= 0) {
+		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
+		if ((*previous = strdup(path)) == NULL)
+			rc = ANJU_EXIT_SOFTWARE;
+	}
+	run_list_free(&names);
+	return rc;
 }
 
 /* Delete the dated runs beyond KEEP, never NEWEST. */
@@ -641,9 +659,16 @@ prune(const char *runs, long keep, const char *newest)
 		goto out;
 	nv = run_prune_choose(names.v, names.n, (size_t)keep, newest, victims);
 	for (size_t i = 0; i < nv; i++) {
+		char gone[PATH_MAX];
+
 		snprintf(path, sizeof(path), "%s/%s", runs,
 		         names.v[victims[i]]);
-		if (run_remove_tree(path) != 0)
+		/* Out of the dated runs in one step first: a run killed while
+		 * deleting leaves a .tmp- folder the next run removes, never
+		 * half a dated run. */
+		snprintf(gone, sizeof(gone), "%s/.tmp-pruned-%s", runs,
+		         names.v[victims[i]]);
+		if (rename(path, gone) != 0 || run_remove_tree(gone) != 0)
 			anju_msg(path, 0, "cannot prune: %s", strerror(errno));
 		else
 			anju_msg(path, 0, "pruned (--keep %ld)", keep);
@@ -674,7 +699,7 @@ prepare_runs(const char *runs, int *lockfd)
 /* The inbox must give a platform and a roster export. */
 static int
 pick_inputs(const struct run_options *opt, struct run_list files[],
-            struct run_list *superseded, struct run_list *ignored, bool tty)
+            struct run_list *superseded, struct run_list *ignored)
 {
 	static const char *const prefixes[] = {
 	    "platform, 危房, 农户档案 or 住房安全",
@@ -692,10 +717,12 @@ pick_inputs(const struct run_options *opt, struct run_list files[],
 			    inbox_kind_name((enum inbox_kind)k), prefixes[k]);
 			return ANJU_EXIT_NOINPUT;
 		}
-	for (size_t i = 0; tty && i < superseded->n; i++)
+	/* In the log too: an operator reading it learns which files the
+	 * night left out, not only the manifest. */
+	for (size_t i = 0; i < superseded->n; i++)
 		anju_msg(opt->inbox, 0, "%s: older version, not used",
 		         superseded->v[i]);
-	for (size_t i = 0; tty && i < ignored->n; i++)
+	for (size_t i = 0; i < ignored->n; i++)
 		anju_msg(opt->inbox, 0, "%s: not an export, not used",
 		         ignored->v[i]);
 	return 0;
@@ -744,9 +771,11 @@ run_nightly(const struct run_options *opt)
 		goto out;
 	run_remove_leftovers(opt->runs, ".tmp-");
 	run_remove_leftovers(opt->runs, ".latest.tmp-");
-	if ((rc = pick_inputs(opt, files, &superseded, &ignored, r.tty)) != 0)
+	if ((rc = pick_inputs(opt, files, &superseded, &ignored)) != 0)
 		goto out;
-	r.previous = previous = previous_run(opt->runs);
+	if ((rc = previous_run(opt->runs, r.as_of, &previous)) != 0)
+		goto out;
+	r.previous = previous;
 	if ((rc = make_temp(&r, opt->runs, ".tmp-")) != 0 ||
 	    (rc = run_all_stages(&r, files)) != 0)
 		goto out;

@@ -76,6 +76,12 @@ int run_dir_name(const char *date, char *const *names, size_t n, char *out,
  * are never chosen. Writes the indexes into NAMES to VICTIMS (room for N)
  * and returns how many.
  */
+/*
+ * The newest dated run among NAMES (by date, then suffix) dated before
+ * BEFORE (YYYY-MM-DD; NULL: any date). Returns its index, or -1.
+ */
+long run_newest(char *const *names, size_t n, const char *before);
+
 size_t run_prune_choose(char *const *names, size_t n, size_t keep,
                         const char *protect, size_t *victims);
 

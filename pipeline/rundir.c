@@ -141,6 +141,25 @@ newest_first(const void *a, const void *b)
 	return (y->seq > x->seq) - (y->seq < x->seq);
 }
 
+long
+run_newest(char *const *names, size_t n, const char *before)
+{
+	struct dated best = {0, NULL, 0}, d;
+	long index = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		d = (struct dated){i, names[i], 0};
+		if (!run_dir_is_dated(names[i], &d.seq) ||
+		    (before != NULL && strncmp(names[i], before, 10) >= 0))
+			continue;
+		if (index < 0 || newest_first(&d, &best) < 0) {
+			best = d;
+			index = (long)i;
+		}
+	}
+	return index;
+}
+
 size_t
 run_prune_choose(char *const *names, size_t n, size_t keep, const char *protect,
                  size_t *victims)

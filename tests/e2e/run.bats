@@ -233,6 +233,33 @@ wait_for_stage() {
 	grep -q '^anju-run: .*: pid [0-9]*, as of 2020-11-04$' "$TMP/log"
 }
 
+@test "run: nightly runs only go forward; a redo of the latest night compares with the night before" {
+	nightly_inbox 1 20
+	nightly --as-of 2020-11-01
+	[ "$status" -eq 0 ]
+	nightly --as-of 2020-11-02
+	[ "$status" -eq 0 ]
+	# An earlier night is refused: latest would go back in time.
+	nightly --as-of 2020-11-01
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"as of 2020-11-01 is before the newest run, 2020-11-02"* ]]
+	[ "$(runs_state)" = "2020-11-01 2020-11-02 -> 2020-11-02" ]
+	# Redoing the latest night: published as -2, diffed with 2020-11-01.
+	nightly --as-of 2020-11-02
+	[ "$status" -eq 0 ]
+	[ "$(runs_state)" = "2020-11-01 2020-11-02 2020-11-02-2 -> 2020-11-02-2" ]
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["previous"].endswith("/2020-11-01"), m["previous"]' \
+		"$TMP/runs/latest/manifest.json"
+	# Pruning leaves no half run behind, and the log names what the
+	# inbox held but the night did not use.
+	: > "$TMP/inbox/readme.txt"
+	nightly --as-of 2020-11-03 --keep 1
+	[ "$status" -eq 0 ]
+	[ "$(runs_state)" = "2020-11-03 -> 2020-11-03" ]
+	[ -z "$(ls -A "$TMP/runs" | grep -v -e '^2020-11-03$' -e '^latest$' -e '^\.lock$')" ]
+	[[ "$output" == *"readme.txt: not an export, not used"* ]]
+}
+
 @test "run: killed with SIGKILL in each stage, latest stays and the next run succeeds" {
 	# Big enough that every stage runs for a while, even without ASan.
 	nightly_inbox 1 15000

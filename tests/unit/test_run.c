@@ -174,6 +174,28 @@ test_inbox_classify(void **state)
 	                 INBOX_PLATFORM);
 	assert_int_equal(classify("platform_210921 (1).csv", "210921"),
 	                 INBOX_PLATFORM);
+	/* re-sends as counties name them: one series */
+	assert_int_equal(classify("platform_210921_修改版.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_修订版.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_更新版.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_第二版.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_第3版.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_v2.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921 copy 2.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_最终版-2.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_修改20210119.csv", "210921"),
+	                 INBOX_PLATFORM);
+	/* a bare number is a part, not a version */
+	assert_int_equal(classify("platform_1.csv", "1"), INBOX_PLATFORM);
+	assert_int_equal(classify("platform_2.csv", "2"), INBOX_PLATFORM);
 	assert_int_equal(classify("platform_210921 - 副本.csv", "210921"),
 	                 INBOX_PLATFORM);
 	assert_int_equal(
