@@ -42,7 +42,8 @@ id_solid(const struct party *p)
 }
 
 /* An 18-character ID good enough to compare whole (tier 1): both sides
- * holding the same damaged text are still the same text. */
+ * holding the same damaged text are still the same text, when the names
+ * agree too. */
 static int
 id_whole(const struct party *p)
 {
@@ -189,6 +190,12 @@ tier_id(struct match_data *d, struct match_stats *s)
 		if (!id_whole(r) || (key = match_id_pack(r->id)) == 0 ||
 		    (slot = match_idmap_slot(&ids, key, 0)) == NULL)
 			continue;
+		/* A damaged ID (D01, D03) is used only through repair, which
+		 * needs the name too (SPEC 4, 5): the same damaged text under
+		 * another name is not the same person. */
+		if ((!id_solid(r) || !id_solid(&d->hh[*slot])) &&
+		    !str_eq(r->name, d->hh[*slot].name))
+			continue;
 		conv = (r->state == ID_CONVERTED15) !=
 		       (d->hh[*slot].state == ID_CONVERTED15);
 		assign(d, (int)i, *slot, conv ? METHOD_REPAIR_15 : METHOD_ID);
@@ -300,15 +307,21 @@ group_add(struct groups *g, struct party *p, int index, int is_record,
 	return 0;
 }
 
-/* Group unmatched parties; tier 4 only takes solid IDs. */
+/*
+ * Group the parties a tier looks at: the records still unmatched, and the
+ * households still unmatched, or for tier 3 (BY_VILLAGE 0) every
+ * household: a damaged record may belong to a household that another
+ * record already matched (M03 then, as for a record matched through a
+ * member). Tier 4 only takes solid IDs.
+ */
 static int
 groups_build(struct match_data *d, struct groups *g, int by_village)
 {
 	size_t i, total = 0;
 
-	/* Sized for what is left unmatched, usually a few percent. */
+	/* Sized for what is grouped: usually a few percent of the records. */
 	for (i = 0; i < d->nhh; i++)
-		total += d->hh[i].nrecords == 0;
+		total += d->hh[i].nrecords == 0 || !by_village;
 	for (i = 0; i < d->nrec; i++)
 		total += d->rec[i].peer < 0;
 	memset(g, 0, sizeof(*g));
@@ -320,7 +333,7 @@ groups_build(struct match_data *d, struct groups *g, int by_village)
 		struct party *h = &d->hh[i];
 
 		h->chain = -1;
-		if (h->nrecords > 0 || (by_village && !id_solid(h)))
+		if (by_village && (h->nrecords > 0 || !id_solid(h)))
 			continue;
 		if (group_add(g, h, (int)i, 0, by_village) != 0)
 			return -1;
@@ -377,8 +390,47 @@ repair_records(struct match_data *d, const struct groups *g, size_t k,
 	return 0;
 }
 
-/* Tier 3, damaged household: a unique solid record in its group that no
- * other damaged household also fits. CLAIMS counts those per record. */
+/* True when every record of the group K that HP's damaged ID fits
+ * carries the same ID as record FOUND: one person, however many records
+ * (M03 then, not M09). */
+static int
+one_person(const struct match_data *d, const struct groups *g, size_t k,
+           const struct party *hp, int found)
+{
+	int r;
+
+	for (r = g->rec_head[k]; r >= 0; r = d->rec[r].chain)
+		if (id_solid(&d->rec[r]) && d->rec[r].peer < 0 &&
+		    repair_fit(hp->id, hp->state, hp->known, d->rec[r].id) !=
+		        METHOD_NONE &&
+		    strcmp(d->rec[r].id, d->rec[found].id) != 0)
+			return 0;
+	return 1;
+}
+
+/* Assign to household H every unmatched solid record of group K that
+ * HP's damaged ID fits (they all carry one ID: one_person()). */
+static void
+repair_all(struct match_data *d, const struct groups *g, size_t k, int h,
+           struct match_stats *s)
+{
+	const struct party *hp = &d->hh[h];
+	enum match_method m;
+	int r;
+
+	for (r = g->rec_head[k]; r >= 0; r = d->rec[r].chain)
+		if (id_solid(&d->rec[r]) && d->rec[r].peer < 0 &&
+		    (m = repair_fit(hp->id, hp->state, hp->known,
+		                    d->rec[r].id)) != METHOD_NONE) {
+			assign(d, r, h, m);
+			d->rec[r].repaired_household = 1;
+			s->by_repair++;
+		}
+}
+
+/* Tier 3, damaged household: the solid records in its group it fits,
+ * when they are one person's and no other damaged household also fits
+ * them. CLAIMS counts those per record. */
 static int
 repair_households(struct match_data *d, const struct groups *g, size_t k,
                   int *claims, struct match_stats *s)
@@ -390,30 +442,25 @@ repair_households(struct match_data *d, const struct groups *g, size_t k,
 		for (h = g->hh_head[k]; h >= 0; h = d->hh[h].chain) {
 			struct party *hp = &d->hh[h];
 			int found = -1, n = 0;
-			enum match_method m = METHOD_NONE, fit;
 
-			if (id_solid(hp))
+			if (id_solid(hp) || hp->nrecords > 0)
 				continue;
 			for (r = g->rec_head[k]; r >= 0; r = d->rec[r].chain) {
 				if (!id_solid(&d->rec[r]) ||
-				    d->rec[r].peer >= 0)
-					continue;
-				fit = repair_fit(hp->id, hp->state, hp->known,
-				                 d->rec[r].id);
-				if (fit == METHOD_NONE)
+				    d->rec[r].peer >= 0 ||
+				    repair_fit(hp->id, hp->state, hp->known,
+				               d->rec[r].id) == METHOD_NONE)
 					continue;
 				if (pass == 0)
 					claims[r]++;
 				found = r;
-				m = fit;
 				n++;
 			}
 			if (pass == 0 || n == 0)
 				continue;
-			if (n == 1 && claims[found] == 1) {
-				assign(d, found, h, m);
-				d->rec[found].repaired_household = 1;
-				s->by_repair++;
+			if (claims[found] == 1 &&
+			    (n == 1 || one_person(d, g, k, hp, found))) {
+				repair_all(d, g, k, h, s);
 				continue;
 			}
 			for (r = g->rec_head[k]; r >= 0; r = d->rec[r].chain)
@@ -816,7 +863,7 @@ emit_member(struct writer *w, const struct party *h, const struct party *r)
 	    "平台档案户主%s（%s）是花名册该户的成员（%s），花名册户主为%s："
 	    "户主已变更，请核实并统一两边的户主",
 	    orq(r->name), orq(r->id), *relation ? relation : "家庭成员",
-	    orq(h->name));
+	    h->name != NULL && *h->name ? h->name : "（户主不明）");
 	return emit(w, "M07", "medium", h, r, r, t.buf);
 }
 

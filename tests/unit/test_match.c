@@ -570,6 +570,32 @@ test_repair_needs_name_and_county(void **state)
 	assert_int_equal(nfind(db, "M02", NULL, NULL), 2);
 }
 
+/* The same damaged ID on both sides is the same person only under the
+ * same name: a D01 ID is used only through repair. */
+static void
+test_same_damaged_id(void **state)
+{
+	sqlite3 *db = *state;
+	const char *good = valid_id("21092119650812001");
+	char bad[19];
+	sqlite3_int64 h, r;
+
+	snprintf(bad, sizeof(bad), "%.17s%c", good,
+	         good[17] == '9' ? '8' : '9');
+	h = add_hh(db, "H1", V1, "王小明", bad, "bad_check", 3);
+	r = add_rec(db, "R1", V1, "王小明", bad, "bad_check", 3, POOR, 1);
+	add_hh(db, "H2", V1, "邓明亮", valid_id("21092119660101011"), "valid",
+	       3);
+	add_hh(db, "H3", V1, "邓明亮", bad, "bad_check", 3);
+	add_rec(db, "R2", V1, "田振海", bad, "bad_check", 3, POOR, 1);
+	run_match(db, NULL);
+	assert_method(db, r, h, "id");
+	assert_int_equal(count_sql(db, "SELECT count(*) FROM matches"), 1);
+	assert_int_equal(nfind(db, "M01", "H3", NULL), 1);
+	assert_int_equal(nfind(db, "M02", NULL, "R2"), 1);
+	assert_int_equal(nfind(db, "M04", NULL, NULL), 0);
+}
+
 static void
 test_repair_swap_000_sci(void **state)
 {
@@ -810,6 +836,7 @@ main(void)
 	    T(test_member_name_differs),
 	    T(test_repair_check_digit),
 	    T(test_repair_needs_name_and_county),
+	    T(test_same_damaged_id),
 	    T(test_repair_swap_000_sci),
 	    T(test_repair_roster_side),
 	    T(test_converted15),
