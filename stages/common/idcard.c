@@ -219,7 +219,7 @@ plausible(struct id_norm *out, const char *as_of)
 	int y, m, d;
 
 	if (!id_province_known(out->id)) {
-		snprintf(why, sizeof why, "unknown province %.2s", out->id);
+		snprintf(why, sizeof why, "省份代码%.2s不存在", out->id);
 		set_malformed(out, why);
 		return false;
 	}
@@ -229,8 +229,7 @@ plausible(struct id_norm *out, const char *as_of)
 	m = (b[4] - '0') * 10 + (b[5] - '0');
 	d = (b[6] - '0') * 10 + (b[7] - '0');
 	if (y < BIRTH_YEAR_MIN || !date_valid(y, m, d)) {
-		snprintf(why, sizeof why, "birth date %.8s impossible",
-		         out->id + 6);
+		snprintf(why, sizeof why, "出生日期%.8s不存在", out->id + 6);
 		set_malformed(out, why);
 		return false;
 	}
@@ -242,7 +241,7 @@ plausible(struct id_norm *out, const char *as_of)
 	memcpy(birth + 8, b + 6, 2);
 	birth[10] = '\0';
 	if (strcmp(birth, as_of) > 0) {
-		snprintf(why, sizeof why, "birth date %s after %s", birth,
+		snprintf(why, sizeof why, "出生日期%s晚于核验日%s", birth,
 		         as_of);
 		set_malformed(out, why);
 		return false;
@@ -258,7 +257,7 @@ classify18(struct id_norm *out, const char *as_of)
 
 	if (!digits_only(id, 17) ||
 	    !(isdigit((unsigned char)id[17]) || id[17] == 'X')) {
-		set_malformed(out, "characters");
+		set_malformed(out, "含有身份证号不用的字符");
 		return;
 	}
 	if (!plausible(out, as_of))
@@ -282,7 +281,7 @@ classify15(struct id_norm *out, const char *as_of)
 	char id18[19];
 
 	if (!id_from15(out->id, id18)) {
-		set_malformed(out, "characters");
+		set_malformed(out, "含有身份证号不用的字符");
 		return;
 	}
 	memcpy(out->id, id18, sizeof id18);
@@ -340,7 +339,7 @@ classify_sci(const char *s, struct id_norm *out, bool *whole)
 	n = strlen(digits);
 	if ((exp != 17 && exp != 14) || n > (size_t)exp + 1) {
 		set_id_text(out, s);
-		snprintf(why, sizeof why, "number %.40s is not an ID", s);
+		snprintf(why, sizeof why, "数值%.30s不是身份证号", s);
 		set_malformed(out, why);
 		return true;
 	}
@@ -389,7 +388,7 @@ id_normalise(const char *raw, const char *as_of, struct id_norm *out)
 	if (clean_id_ascii(raw, ascii, sizeof ascii))
 		c = ascii;
 	else if ((c = clean_id_text(raw)) == NULL) {
-		set_malformed(out, "invalid UTF-8");
+		set_malformed(out, "不是有效的UTF-8文本");
 		return;
 	}
 	if (c[0] == '\0')
@@ -407,10 +406,10 @@ id_normalise(const char *raw, const char *as_of, struct id_norm *out)
 		classify15(out, as_of);
 	else if (digits_only(c, n) ||
 	         (digits_only(c, n - 1) && c[n - 1] == 'X')) {
-		snprintf(why, sizeof why, "length %zu", n);
+		snprintf(why, sizeof why, "长度%zu位", n);
 		set_malformed(out, why);
 	} else {
-		set_malformed(out, "characters");
+		set_malformed(out, "含有身份证号不用的字符");
 	}
 done:
 	if (c != ascii)

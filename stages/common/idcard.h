@@ -36,8 +36,9 @@ struct id_norm {
 	 * for BAD_CHECK), 15 for EXCEL_000, the digit count for EXCEL_SCI,
 	 * 0 otherwise. */
 	int known;
-	/* For MALFORMED: a short English reason ("length 17", "birth date
-	 * 19651345 impossible", "unknown province 99", ...); else "". */
+	/* For MALFORMED: a short reason in Chinese, for the D02 detail a
+	 * county clerk reads ("长度17位", "出生日期19651345不存在", "省份代码99
+	 * 不存在", ...); else "". */
 	char why[64];
 };
 

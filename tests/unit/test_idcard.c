@@ -116,7 +116,7 @@ test_excel_000(void **state)
 	expect("210921196508120000", ID_EXCEL_000, "210921196508120000", 15);
 	expect("210921196508120000.0", ID_EXCEL_000, "210921196508120000", 15);
 	/* 000 damage on an impossible birth date is still malformed */
-	expect_malformed("210921196513120000", "birth date");
+	expect_malformed("210921196513120000", "出生日期");
 }
 
 static void
@@ -131,8 +131,8 @@ test_excel_sci(void **state)
 	expect("2.10921E+14", ID_EXCEL_SCI, "210921", 6);
 	/* all 18 digits in the mantissa: an ordinary ID again */
 	expect("2.10921196508121231E+17", ID_VALID, "210921196508121231", 18);
-	expect_malformed("2.10921E+10", "not an ID");
-	expect_malformed("1E+5", "not an ID");
+	expect_malformed("2.10921E+10", "不是身份证号");
+	expect_malformed("1E+5", "不是身份证号");
 }
 
 static void
@@ -149,27 +149,27 @@ test_converted15(void **state)
 	assert_false(id_from15("21092165081212X", out));
 	expect("110105491231002", ID_CONVERTED15, "11010519491231002X", 18);
 	expect("'210921650812123", ID_CONVERTED15, "210921196508121231", 18);
-	expect_malformed("210921651312123", "birth date");
-	expect_malformed("990921650812123", "province");
+	expect_malformed("210921651312123", "出生日期");
+	expect_malformed("990921650812123", "省份代码");
 }
 
 static void
 test_malformed(void **state)
 {
 	(void)state;
-	expect_malformed("21092119650812123", "length 17");
-	expect_malformed("2109211965081212311", "length 19");
-	expect_malformed("123", "length 3");
-	expect_malformed("21092119650812123A", "characters");
-	expect_malformed("X10105194912310021", "characters");
-	expect_malformed("王小明", "characters");
-	expect_malformed("99092119650812001X", "unknown province 99");
-	expect_malformed("210921196513451235", "birth date 19651345");
+	expect_malformed("21092119650812123", "长度17位");
+	expect_malformed("2109211965081212311", "长度19位");
+	expect_malformed("123", "长度3位");
+	expect_malformed("21092119650812123A", "字符");
+	expect_malformed("X10105194912310021", "字符");
+	expect_malformed("王小明", "字符");
+	expect_malformed("99092119650812001X", "省份代码99不存在");
+	expect_malformed("210921196513451235", "出生日期19651345");
 	/* Feb 29: real in 2000, impossible in 1999 */
 	expect("210921200002291232", ID_VALID, "210921200002291232", 18);
-	expect_malformed("210921199902291232", "impossible");
+	expect_malformed("210921199902291232", "不存在");
 	/* born after the as-of date */
-	expect_malformed("210921203001011239", "after");
+	expect_malformed("210921203001011239", "晚于核验日2");
 	expect_malformed("ab\xff", "UTF-8");
 }
 
