@@ -276,9 +276,11 @@ group_key(const struct party *p, int by_village, char *buf, size_t len)
 	return buf;
 }
 
+/* Add P (party INDEX) to its group, made when NEW_GROUP, else only when
+ * some party already made it. Returns 0 or -1 (no memory). */
 static int
 group_add(struct groups *g, struct party *p, int index, int is_record,
-          int by_village)
+          int by_village, int new_group)
 {
 	char buf[512];
 	const char *key = group_key(p, by_village, buf, sizeof(buf));
@@ -288,6 +290,8 @@ group_add(struct groups *g, struct party *p, int index, int is_record,
 	if (key == NULL)
 		return 0;
 	slot = match_strmap_slot(&g->map, key, 0);
+	if (slot == NULL && !new_group)
+		return 0;
 	if (slot == NULL) {
 		key = match_arena_dup(&g->keys, key, &failed);
 		if (failed)
@@ -319,9 +323,9 @@ groups_build(struct match_data *d, struct groups *g, int by_village)
 {
 	size_t i, total = 0;
 
-	/* Sized for what is grouped: usually a few percent of the records. */
+	/* Sized for what can make a group: usually a few percent. */
 	for (i = 0; i < d->nhh; i++)
-		total += d->hh[i].nrecords == 0 || !by_village;
+		total += d->hh[i].nrecords == 0;
 	for (i = 0; i < d->nrec; i++)
 		total += d->rec[i].peer < 0;
 	memset(g, 0, sizeof(*g));
@@ -329,22 +333,24 @@ groups_build(struct match_data *d, struct groups *g, int by_village)
 	    (g->hh_head = malloc((total + 1) * sizeof(int))) == NULL ||
 	    (g->rec_head = malloc((total + 1) * sizeof(int))) == NULL)
 		return -1;
-	for (i = 0; i < d->nhh; i++) {
-		struct party *h = &d->hh[i];
-
-		h->chain = -1;
-		if (by_village && (h->nrecords > 0 || !id_solid(h)))
-			continue;
-		if (group_add(g, h, (int)i, 0, by_village) != 0)
-			return -1;
-	}
 	for (i = 0; i < d->nrec; i++) {
 		struct party *r = &d->rec[i];
 
 		r->chain = -1;
 		if (r->peer >= 0 || (by_village && !id_solid(r)))
 			continue;
-		if (group_add(g, r, (int)i, 1, by_village) != 0)
+		if (group_add(g, r, (int)i, 1, by_village, 1) != 0)
+			return -1;
+	}
+	for (i = 0; i < d->nhh; i++) {
+		struct party *h = &d->hh[i];
+
+		h->chain = -1;
+		if (by_village && (h->nrecords > 0 || !id_solid(h)))
+			continue;
+		/* A matched household joins only a group a record made. */
+		if (group_add(g, h, (int)i, 0, by_village, h->nrecords == 0) !=
+		    0)
 			return -1;
 	}
 	return 0;

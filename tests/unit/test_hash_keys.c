@@ -86,10 +86,10 @@ test_sort_small_and_equal(void **state)
 	assert_int_equal(hash_keys_add(&h, 0, 5), 0);
 	hash_keys_sort(&h);
 	check_sorted(&h, 15);
-	assert_int_equal(h.v[0].key, 5);  /* 0 */
-	assert_int_equal(h.v[1].key, 1);  /* 7 */
+	assert_int_equal(h.v[0].key, 5); /* 0 */
+	assert_int_equal(h.v[1].key, 1); /* 7 */
 	assert_int_equal(h.v[3].key, 3);
-	assert_int_equal(h.v[4].key, 4);  /* -1 is the largest unsigned */
+	assert_int_equal(h.v[4].key, 4); /* -1 is the largest unsigned */
 	free(h.v);
 }
 
