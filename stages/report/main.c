@@ -34,7 +34,7 @@ usage(FILE *f)
 	        "as text.\n"
 	        "Built with libxlsxwriter, each pack also has 核验结果.xlsx: "
 	        "the three tables\n"
-	        "as sheets, every cell a string.\n"
+	        "as sheets, every cell a string but the counts.\n"
 	        "\n"
 	        "  --db FILE           the run's workspace (anju.db)\n"
 	        "  --out DIR           output folder (created if missing)\n"

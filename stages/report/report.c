@@ -282,6 +282,7 @@ cell_csv(struct strbuf *b, enum report_cell kind, const char *v,
 		strbuf_neutral(b, masked != NULL ? masked : v);
 		return;
 	case REPORT_TEXT:
+	case REPORT_COUNT:
 	default:
 		strbuf_neutral(b, v);
 		return;
@@ -316,6 +317,7 @@ struct row {
 	struct strbuf buf;
 	size_t cell[24];
 	size_t plain[24];
+	bool count[24]; /* the cell is a REPORT_COUNT */
 	size_t n;
 	bool failed;
 };
@@ -334,6 +336,7 @@ row_add(struct row *r, enum report_cell kind, const char *value, bool mask)
 	r->cell[r->n] = r->buf.len;
 	cell_csv(&r->buf, kind, v, masked);
 	r->plain[r->n] = r->buf.len;
+	r->count[r->n] = kind == REPORT_COUNT;
 	strbuf_cell(&r->buf, masked != NULL ? masked : v);
 	if (masked != small)
 		free(masked);
@@ -369,7 +372,7 @@ row_flush(struct sheet *w, struct row *r)
 			cells[i] = r->buf.s + r->cell[i];
 			plain[i] = r->buf.s + r->plain[i];
 		}
-		rc = sheet_row(w, cells, plain, r->n);
+		rc = sheet_row(w, cells, plain, r->count, r->n);
 	}
 	r->n = 0;
 	r->buf.len = 0;
@@ -390,7 +393,7 @@ row_free(struct row *r)
 static int
 fixed_row(struct sheet *w, const char *const *cells, size_t n)
 {
-	return sheet_row(w, cells, cells, n);
+	return sheet_row(w, cells, cells, NULL, n);
 }
 
 /* Run one fixed SQL statement; prints the error. Returns 0 or -1. */
@@ -1037,15 +1040,15 @@ village_row(struct row *r, sqlite3_stmt *st)
 	        lvl == 1 && col(st, 3)[0] == '\0' ? "（未识别）" : col(st, 4),
 	        false);
 	for (i = 5; i <= 12; i++)
-		row_add_col(r, REPORT_TEXT, st, i, false);
+		row_add_col(r, REPORT_COUNT, st, i, false);
 	verified = sqlite3_column_int64(st, 6) + sqlite3_column_int64(st, 7) +
 	           sqlite3_column_int64(st, 8);
 	row_add(r, REPORT_TEXT,
 	        report_rate(verified, sqlite3_column_int64(st, 5), rate,
 	                    sizeof(rate)),
 	        false);
-	row_add_col(r, REPORT_TEXT, st, 13, false);
-	row_add_col(r, REPORT_TEXT, st, 14, false);
+	row_add_col(r, REPORT_COUNT, st, 13, false);
+	row_add_col(r, REPORT_COUNT, st, 14, false);
 }
 
 static int
@@ -1153,7 +1156,7 @@ change_row(struct row *r, sqlite3_stmt *st, bool mask)
 	row_add_col(r, REPORT_TEXT, st, 8, mask);
 	row_add_col(r, REPORT_DETAIL, st, 9, mask);
 	row_add_col(r, REPORT_TEXT, st, 10, mask);
-	row_add_col(r, REPORT_TEXT, st, 11, mask);
+	row_add_col(r, REPORT_COUNT, st, 11, mask);
 	row_add(r, REPORT_TEXT,
 	        strcmp(col(st, 0), "persisting") != 0 ? ""
 	        : sqlite3_column_int(st, 12)          ? "是"

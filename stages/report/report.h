@@ -21,7 +21,8 @@
 #include <stddef.h>
 
 /* The county's workbook beside the CSV files (all three tables as
- * sheets, every cell a string), when built with libxlsxwriter. */
+ * sheets, every cell a string but the counts), when built with
+ * libxlsxwriter. */
 #define REPORT_WORKBOOK "核验结果.xlsx"
 
 /* Default rectification deadline (days a finding may stay open). */
@@ -41,6 +42,8 @@ enum report_cell {
 	REPORT_CODE, /* identifier (code, 户编号, 档案编号): kept as text */
 	REPORT_ID,     /* ID number: masked unless told not to, kept as text */
 	REPORT_DETAIL, /* free text that may quote ID numbers: those masked */
+	REPORT_COUNT,  /* a whole number (households, findings, days): a
+	                  number in the workbook, so SUM works */
 };
 
 /*

@@ -19,7 +19,8 @@
 struct book {
 #ifdef ANJU_HAVE_XLSXWRITER
 	lxw_workbook *wb;
-	lxw_format *text; /* number format "@": the column stays text */
+	lxw_format *text;  /* number format "@": the column stays text */
+	lxw_format *count; /* number format "0": whole numbers */
 #endif
 	char tmp[PATH_MAX];
 	char path[PATH_MAX];
@@ -29,7 +30,7 @@ struct sheet {
 	struct csvout *csv;
 #ifdef ANJU_HAVE_XLSXWRITER
 	lxw_worksheet *ws;
-	lxw_format *text;
+	lxw_format *text, *count;
 #endif
 	unsigned row;
 };
@@ -68,6 +69,8 @@ book_open(const char *dir, const char *name, struct book **out)
 	}
 	b->text = workbook_add_format(b->wb);
 	format_set_num_format(b->text, "@");
+	b->count = workbook_add_format(b->wb);
+	format_set_num_format(b->count, "0");
 	*out = b;
 #else
 	(void)dir;
@@ -172,6 +175,7 @@ sheet_open(const char *dir, const char *csv_name, struct book *book,
 	if (book != NULL) {
 		s->ws = workbook_add_worksheet(book->wb, sheet_name);
 		s->text = book->text;
+		s->count = book->count;
 		if (s->ws == NULL) {
 			anju_msg(path, 0, "cannot add worksheet %s",
 			         sheet_name);
@@ -180,6 +184,8 @@ sheet_open(const char *dir, const char *csv_name, struct book *book,
 			return NULL;
 		}
 		worksheet_set_column(s->ws, 0, 20, 14, s->text);
+		/* The header stays in view while a clerk scrolls. */
+		worksheet_freeze_panes(s->ws, 1, 0);
 	}
 #else
 	(void)book;
@@ -188,24 +194,43 @@ sheet_open(const char *dir, const char *csv_name, struct book *book,
 	return s;
 }
 
+/* True when S is a whole number a count can be: 1 to 9 digits. */
+static bool
+whole_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 9 && s[n] == '\0';
+}
+
 int
 sheet_row(struct sheet *s, const char *const *csv_cells,
-          const char *const *plain_cells, size_t n)
+          const char *const *plain_cells, const bool *counts, size_t n)
 {
 	int rc = csvout_row(s->csv, csv_cells, n);
 
 #ifdef ANJU_HAVE_XLSXWRITER
 	size_t i;
+	lxw_error e;
 
 	/* worksheet_write_string never makes a formula: "=..." stays text. */
-	for (i = 0; s->ws != NULL && i < n; i++)
-		if (plain_cells[i] != NULL && plain_cells[i][0] != '\0' &&
-		    worksheet_write_string(s->ws, s->row, (lxw_col_t)i,
-		                           plain_cells[i],
-		                           s->text) != LXW_NO_ERROR)
+	for (i = 0; s->ws != NULL && i < n; i++) {
+		const char *v = plain_cells[i];
+
+		if (v == NULL || *v == '\0')
+			continue;
+		if (counts != NULL && counts[i] && whole_number(v))
+			e = worksheet_write_number(s->ws, s->row, (lxw_col_t)i,
+			                           strtod(v, NULL), s->count);
+		else
+			e = worksheet_write_string(s->ws, s->row, (lxw_col_t)i,
+			                           v, s->text);
+		if (e != LXW_NO_ERROR)
 			rc = -1;
+	}
 #else
 	(void)plain_cells;
+	(void)counts;
 #endif
 	s->row++;
 	return rc;

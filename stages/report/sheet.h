@@ -3,7 +3,9 @@
  * anju is built with libxlsxwriter (ANJU_HAVE_XLSXWRITER), also as a
  * worksheet of the county's workbook, where every cell is a string in a
  * text-formatted column: no spreadsheet can then read an ID number as a
- * number or any cell as a formula, whatever its import settings.
+ * number or any cell as a formula, whatever its import settings. Counts
+ * (households, findings, days) alone are numbers, so that SUM adds them;
+ * the header row stays frozen in view.
  */
 #ifndef ANJU_REPORT_SHEET_H
 #define ANJU_REPORT_SHEET_H
@@ -55,10 +57,12 @@ struct sheet *sheet_open(const char *dir, const char *csv_name,
 /*
  * Write one row: CSV_CELLS (already made safe for CSV) to the file and
  * PLAIN_CELLS (the same values, masked but without the CSV-only markers)
- * to the worksheet, N cells each. Returns 0 or -1.
+ * to the worksheet, N cells each. A cell whose COUNTS flag is set (COUNTS
+ * may be NULL) and that holds a whole number goes into the worksheet as
+ * a number; every other cell is a string. Returns 0 or -1.
  */
 int sheet_row(struct sheet *s, const char *const *csv_cells,
-              const char *const *plain_cells, size_t n);
+              const char *const *plain_cells, const bool *counts, size_t n);
 
 /*
  * Finish the CSV file (renamed into place when OK, else removed) and

@@ -10,9 +10,10 @@
                                  a LibreOffice conversion: "s" (text) or
                                  "n" (number); exit 1 when not found
   csvcheck.py xlsx-strings FILE.xlsx
-                                 every cell's text, one a line; exit 1
-                                 when a cell is not a string or holds a
-                                 formula
+                                 every cell's text, one a line, a number
+                                 cell as "#N"; exit 1 when a cell holds a
+                                 formula or is a number other than a
+                                 count (1 to 9 digits, no fraction)
 """
 import csv
 import html
@@ -88,11 +89,14 @@ def xlsx_strings(path):
             if "<f>" in sheet or "<f " in sheet:
                 bad = 1
             for attrs, value in re.findall(r"<c ([^>]*)>(.*?)</c>", sheet):
-                if 't="s"' not in attrs:
+                v = re.search(r"<v>([^<]*)</v>", value)
+                if 't="s"' in attrs:
+                    print(strings[int(v.group(1))])
+                elif 't=' not in attrs and v and \
+                        re.fullmatch(r"\d{1,9}", v.group(1)):
+                    print("#" + v.group(1))
+                else:
                     bad = 1
-                    continue
-                v = re.search(r"<v>(\d+)</v>", value)
-                print(strings[int(v.group(1))])
     return bad
 
 
