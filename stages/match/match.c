@@ -42,13 +42,13 @@ id_solid(const struct party *p)
 }
 
 /* An 18-character ID good enough to compare whole (tier 1): both sides
- * holding the same damaged text are still the same text, when the names
- * agree too. */
+ * holding the same damaged or malformed text (an impossible birth date
+ * typed twice) are still the same text, when the names agree too. */
 static int
 id_whole(const struct party *p)
 {
 	return (id_solid(p) || p->state == ID_BAD_CHECK ||
-	        p->state == ID_EXCEL_000) &&
+	        p->state == ID_EXCEL_000 || p->state == ID_MALFORMED) &&
 	       p->id != NULL && strlen(p->id) == 18;
 }
 

@@ -596,6 +596,26 @@ test_same_damaged_id(void **state)
 	assert_int_equal(nfind(db, "M04", NULL, NULL), 0);
 }
 
+/* An impossible birth date typed the same on both sides (D02 twice):
+ * one person when the names agree. */
+static void
+test_same_malformed_id(void **state)
+{
+	sqlite3 *db = *state;
+	const char *bad = "210921196613160011";
+	sqlite3_int64 h, r;
+
+	h = add_hh(db, "H1", V1, "严桂琴", bad, "malformed", 3);
+	r = add_rec(db, "R1", V1, "严桂琴", bad, "malformed", 3, POOR, 1);
+	add_hh(db, "H2", V1, "段海燕", "210921202105050012", "malformed", 3);
+	add_rec(db, "R2", V1, "段海艳", "210921202105050012", "malformed", 3,
+	        POOR, 1);
+	run_match(db, NULL);
+	assert_method(db, r, h, "id");
+	assert_int_equal(count_sql(db, "SELECT count(*) FROM matches"), 1);
+	assert_int_equal(nfind(db, "M01", "H2", NULL), 1);
+}
+
 static void
 test_repair_swap_000_sci(void **state)
 {
@@ -837,6 +857,7 @@ main(void)
 	    T(test_repair_check_digit),
 	    T(test_repair_needs_name_and_county),
 	    T(test_same_damaged_id),
+	    T(test_same_malformed_id),
 	    T(test_repair_swap_000_sci),
 	    T(test_repair_roster_side),
 	    T(test_converted15),
