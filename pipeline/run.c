@@ -696,6 +696,32 @@ prepare_runs(const char *runs, int *lockfd)
 	return run_lock(runs, lockfd);
 }
 
+/*
+ * Warn about inbox FILES (paths) changed in the last two minutes: one may still
+ * be being copied in, and is then read as far as it got (README: upload
+ * under another name and rename when done). A warning, not a refusal: a
+ * night must not be lost to a clock that is off.
+ */
+static void
+warn_if_fresh(const struct run_list files[INBOX_KINDS])
+{
+	time_t now = time(NULL);
+	struct stat st;
+
+	for (int k = 0; k < INBOX_KINDS; k++)
+		for (size_t i = 0; i < files[k].n; i++) {
+			const char *path = files[k].v[i];
+
+			if (stat(path, &st) == 0 && now - st.st_mtime < 120 &&
+			    now >= st.st_mtime)
+				anju_msg(path, 0,
+				         "changed %ld s ago: if it was still "
+				         "being copied in, only part of it is "
+				         "read",
+				         (long)(now - st.st_mtime));
+		}
+}
+
 /* The inbox must give a platform and a roster export. */
 static int
 pick_inputs(const struct run_options *opt, struct run_list files[],
@@ -717,6 +743,7 @@ pick_inputs(const struct run_options *opt, struct run_list files[],
 			    inbox_kind_name((enum inbox_kind)k), prefixes[k]);
 			return ANJU_EXIT_NOINPUT;
 		}
+	warn_if_fresh(files);
 	/* In the log too: an operator reading it learns which files the
 	 * night left out, not only the manifest. */
 	for (size_t i = 0; i < superseded->n; i++)
