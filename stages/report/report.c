@@ -85,11 +85,18 @@ report_county_code_ok(const char *code)
 char *
 report_rate(long verified, long households, char *buf, size_t buflen)
 {
-	if (households <= 0)
+	long long hundredths;
+
+	if (households <= 0) {
 		snprintf(buf, buflen, "%s", "");
-	else
-		snprintf(buf, buflen, "%.2f%%",
-		         100.0 * (double)verified / (double)households);
+		return buf;
+	}
+	/* In hundredths of a percent, half up as a spreadsheet rounds
+	 * (1 of 32 is 3.13%, where printf's binary 3.125 gives 3.12%). */
+	hundredths =
+	    ((long long)verified * 20000 + households) / (2LL * households);
+	snprintf(buf, buflen, "%lld.%02lld%%", hundredths / 100,
+	         hundredths % 100);
 	return buf;
 }
 
@@ -860,7 +867,7 @@ report_write_summary(sqlite3 *db, const char *out_dir)
 	    db, "SELECT " COUNTY_SQL("county_code") " AS cc, code, "
 	                                            "count(*) FROM findings "
 	                                            "GROUP BY 1, 2 ORDER BY "
-	                                            "1 = '', 1, 2");
+	                                            "cc = '', cc, code");
 	struct csvout *w =
 	    open_out(out_dir, "summary.csv", CSVOUT_BOM | CSVOUT_SAFE);
 	struct divisions *div = NULL;

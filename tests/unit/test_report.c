@@ -144,6 +144,11 @@ test_rate(void **state)
 	assert_string_equal(report_rate(2, 3, buf, sizeof(buf)), "66.67%");
 	assert_string_equal(report_rate(0, 5, buf, sizeof(buf)), "0.00%");
 	assert_string_equal(report_rate(0, 0, buf, sizeof(buf)), "");
+	/* half up, as a spreadsheet shows it */
+	assert_string_equal(report_rate(1, 32, buf, sizeof(buf)), "3.13%");
+	assert_string_equal(report_rate(41248, 41248, buf, sizeof(buf)),
+	                    "100.00%");
+	assert_string_equal(report_rate(1, 3, buf, sizeof(buf)), "33.33%");
 }
 
 /* A workspace with two counties, a finding without a county and a
