@@ -95,6 +95,8 @@ struct csvin {
 	size_t dpos, dend, dcap, dscan;
 	bool skipping;       /* dropping the rest of an over-long line */
 	bool passed_invalid; /* iconv refused a byte somewhere so far */
+	bool cr_lines;       /* lines end with CR alone (old Mac Excel):
+	                        every decoded CR becomes LF */
 	size_t lineno;       /* number of the last physical line taken */
 
 	struct lines replay;
@@ -339,7 +341,7 @@ pass_invalid(struct csvin *in, size_t width)
  * end of the buffer waits for more bytes unless the file has ended.
  */
 static int
-decode_raw(struct csvin *in)
+decode_block(struct csvin *in)
 {
 	size_t unit = in->enc == ENC_GB18030 ? 1 : 2;
 	size_t inleft, outleft;
@@ -376,6 +378,21 @@ decode_raw(struct csvin *in)
 		pass_invalid(in, errno == EILSEQ ? unit : 1);
 	}
 	return 0;
+}
+
+/* decode_block(), then in a file whose lines end with CR alone every new
+ * CR becomes the LF the line splitter looks for. */
+static int
+decode_raw(struct csvin *in)
+{
+	size_t from = in->dend;
+	int rc = decode_block(in);
+	char *p = in->dec + from;
+
+	while (in->cr_lines && in->dend > (size_t)(p - in->dec) &&
+	       (p = memchr(p, '\r', in->dend - (size_t)(p - in->dec))) != NULL)
+		*p++ = '\n';
+	return rc;
 }
 
 /* Reads one more block and decodes it. Returns 0, or -1 on error. */
@@ -642,44 +659,51 @@ binary_kind(const unsigned char *s, size_t n)
 }
 
 /*
- * UTF-8 or GB18030 for a file without BOM: GB18030 text is mostly
- * invalid as UTF-8, while a UTF-8 file with one bad row still has far
- * more valid multi-byte sequences than invalid ones.
+ * UTF-8 or GB18030 for a file without BOM, counting lines: a GB18030 line
+ * of Chinese text is invalid as UTF-8, while a UTF-8 file with a bad row
+ * or two (a row pasted from a GBK file) still has more good lines than
+ * bad ones, however small the file. A line counts when it holds a byte
+ * above 0x7F; the last one only when WHOLE_FILE (else it may be cut).
  */
 static enum encoding
 guess_encoding(const unsigned char *s, size_t n, bool whole_file)
 {
 	size_t valid = 0, invalid = 0, i = 0;
+	bool multibyte = false, bad = false;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t k;
 
 	while (i < n) {
 		if (s[i] < 0x80) {
-			i++;
+			if (s[i++] == '\n') {
+				valid += multibyte && !bad;
+				invalid += bad;
+				multibyte = bad = false;
+			}
 			continue;
 		}
+		multibyte = true;
 		/* CJK text is three-byte sequences that are always valid
-		 * (lead E1-EC, EE-EF): counted without utf8proc. */
+		 * (lead E1-EC, EE-EF): checked without utf8proc. */
 		if (n - i >= 3 && s[i] >= 0xE1 && s[i] != 0xED &&
 		    s[i] <= 0xEF && (s[i + 1] & 0xC0) == 0x80 &&
 		    (s[i + 2] & 0xC0) == 0x80) {
-			valid++;
 			i += 3;
 			continue;
 		}
 		k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
 		if (k > 0) {
-			valid++;
 			i += (size_t)k;
 			continue;
 		}
-		/* a character cut by the end of the sample is not an error */
-		if (!whole_file && n - i < 4)
-			break;
-		invalid++;
+		bad = true;
 		i++;
 	}
-	return invalid == 0 || valid >= 4 * invalid ? ENC_UTF8 : ENC_GB18030;
+	if (whole_file) {
+		valid += multibyte && !bad;
+		invalid += bad;
+	}
+	return invalid == 0 || valid > invalid ? ENC_UTF8 : ENC_GB18030;
 }
 
 /*
@@ -734,6 +758,17 @@ sniff(struct csvin *in, char *err, size_t errlen)
 	if (decode_raw(in) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return ANJU_EXIT_SOFTWARE;
+	}
+	/* Lines that end with CR alone (Excel for Mac's "CSV (Macintosh)"):
+	 * no LF in the first block but CRs. */
+	if (in->dend > 0 && memchr(in->dec, '\n', in->dend) == NULL &&
+	    memchr(in->dec, '\r', in->dend) != NULL) {
+		in->cr_lines = true;
+		for (char *p = in->dec;
+		     (p = memchr(p, '\r', in->dend - (size_t)(p - in->dec))) !=
+		     NULL;
+		     p++)
+			*p = '\n';
 	}
 	return 0;
 not_text:
