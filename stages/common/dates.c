@@ -9,7 +9,12 @@
 #include <time.h>
 
 /* Excel's largest serial, 9999-12-31. */
-#define SERIAL_MAX 2958465L
+/* Excel serial day numbers are read only within 1970-01-01 .. 2099-12-31
+ * (25569 .. 73050): a housing record's dates lie there, while a bare
+ * 2020 (a year), 2020.04 (a month) or 202004 read as serials would make
+ * dates nobody typed (1905-07-12, 2453-01-23). */
+#define SERIAL_MIN 25569L
+#define SERIAL_MAX 73050L
 
 static bool
 leap_year(int y)
@@ -207,9 +212,11 @@ parse_serial(long serial, char iso[11])
 	int y, m, d;
 	long days;
 
-	if (serial < 1 || serial > SERIAL_MAX || serial == 60)
+	if (serial < SERIAL_MIN || serial > SERIAL_MAX)
 		return DATE_BAD;
-	days = days_from_civil(1899, 12, 31) + serial - (serial > 60);
+	/* Excel counts a 1900-02-29 that never was: serial 61 onwards are
+	 * one ahead of the calendar. */
+	days = days_from_civil(1899, 12, 31) + serial - 1;
 	civil_from_days(days, &y, &m, &d);
 	return put_iso(y, m, d, iso);
 }
