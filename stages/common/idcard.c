@@ -146,19 +146,77 @@ set_id_text(struct id_norm *out, const char *s)
  * backtick, quotes) and every space removed, x upper-cased. Returns
  * malloc'd string, NULL on invalid UTF-8 or ENOMEM.
  */
+/* Remove from C (in place) every byte in SET. */
+static void
+drop_chars(char *c, const char *set)
+{
+	char *w = c;
+
+	for (; *c != '\0'; c++)
+		if (strchr(set, *c) == NULL)
+			*w++ = *c;
+	*w = '\0';
+}
+
+/* Length of the quote mark C starts with (' " ` or “ ” ‘ ’), or 0. */
+static size_t
+quote_len(const char *c)
+{
+	static const char *const marks[] = {"\u201c", "\u201d", "\u2018",
+	                                    "\u2019"};
+
+	if (*c == '\'' || *c == '"' || *c == '`')
+		return 1;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strncmp(c, marks[i], strlen(marks[i])) == 0)
+			return strlen(marks[i]);
+	return 0;
+}
+
+/* Length of the quote mark C[0..N) ends with, or 0. */
+static size_t
+quote_len_end(const char *c, size_t n)
+{
+	if (n >= 1 && quote_len(c + n - 1) == 1)
+		return 1;
+	if (n >= 3 && quote_len(c + n - 3) == 3)
+		return 3;
+	return 0;
+}
+
 /*
- * A label written into the cell before the number ("身份证：2109…",
- * "ID:2109…"): everything up to the last ':' goes when no digit comes
- * before it. C is cleaned text (NFKC made ： into :).
+ * What people and systems wrap around the number in an ID cell, taken off
+ * C (cleaned text, spaces gone, in place):
+ *   a label before it: 身份证：2109…, ID:2109… (NFKC made ： into :);
+ *   Excel's text-forcing formula ="2109…" and quotes at either end,
+ *   ASCII or “ ” ‘ ’;
+ *   a note in brackets after it: 2109…(户主);
+ *   separators between groups of digits: 210921-19650812-0013, and dots
+ *   when there are two or more (210921.19650812.0013; one dot is a
+ *   number's, 2109….0 or 2.10921E+17).
  */
 static void
-drop_label(char *c)
+tidy_id(char *c)
 {
-	char *colon = strrchr(c, ':');
-	char *digit = strpbrk(c, "0123456789");
+	char *colon = strrchr(c, ':'), *digit = strpbrk(c, "0123456789");
+	char *open;
+	size_t n, q;
 
 	if (colon != NULL && digit != NULL && digit > colon)
 		memmove(c, colon + 1, strlen(colon + 1) + 1);
+	if (c[0] == '=' && quote_len(c + 1) > 0)
+		memmove(c, c + 1, strlen(c));
+	while ((q = quote_len(c)) > 0)
+		memmove(c, c + q, strlen(c + q) + 1);
+	while ((n = strlen(c)) > 0 && (q = quote_len_end(c, n)) > 0)
+		c[n - q] = '\0';
+	n = strlen(c);
+	if (n > 0 && c[n - 1] == ')' && (open = strrchr(c, '(')) != NULL &&
+	    open > c)
+		*open = '\0';
+	drop_chars(c, "-");
+	if (strchr(c, '.') != strrchr(c, '.') && strpbrk(c, "Ee") == NULL)
+		drop_chars(c, ".");
 }
 
 static char *
@@ -168,16 +226,13 @@ clean_id_text(const char *raw)
 
 	if ((c = text_clean(raw)) == NULL)
 		return NULL;
-	drop_label(c);
-	r = c;
-	while (*r == '\'' || *r == '`' || *r == '"' || *r == ' ')
-		r++;
-	for (w = c; *r != '\0'; r++) {
+	for (r = w = c; *r != '\0'; r++) {
 		if (*r == ' ')
 			continue;
 		*w++ = *r == 'x' ? 'X' : *r;
 	}
 	*w = '\0';
+	tidy_id(c);
 	return c;
 }
 
@@ -193,8 +248,6 @@ clean_id_ascii(const char *raw, char *buf, size_t cap)
 	const unsigned char *r = (const unsigned char *)raw;
 	size_t n = 0;
 
-	while (*r == '\'' || *r == '`' || *r == '"' || *r == ' ')
-		r++;
 	for (; *r != '\0'; r++) {
 		if (*r < 0x20 || *r > 0x7E || n + 1 >= cap)
 			return false;
@@ -202,7 +255,7 @@ clean_id_ascii(const char *raw, char *buf, size_t cap)
 			buf[n++] = *r == 'x' ? 'X' : (char)*r;
 	}
 	buf[n] = '\0';
-	drop_label(buf);
+	tidy_id(buf);
 	return true;
 }
 
