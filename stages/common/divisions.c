@@ -1308,12 +1308,36 @@ lookup_names(struct divisions *d, const char *const parts[4],
 	return resolve_names(d, parts[0], parts[1], parts[2], parts[3], out);
 }
 
+/* S without spaces into BUF (LEN bytes); S itself when it has none or
+ * does not fit. A place name has no space: 佛寺 村 is 佛寺村. */
+static const char *
+without_spaces(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (s == NULL || strchr(s, ' ') == NULL || strlen(s) >= len)
+		return s;
+	for (; *s != '\0'; s++)
+		if (*s != ' ')
+			buf[n++] = *s;
+	buf[n] = '\0';
+	return buf;
+}
+
 enum div_status
 divisions_resolve(struct divisions *d, const char *county, const char *township,
                   const char *village, const char *scope, struct div_place *out)
 {
-	const char *parts[4] = {county ? county : "", township ? township : "",
-	                        village ? village : "", scope ? scope : ""};
+	char cb[256], tb[256], vb[256];
+	const char *parts[4];
+
+	county = without_spaces(county, cb, sizeof(cb));
+	township = without_spaces(township, tb, sizeof(tb));
+	village = without_spaces(village, vb, sizeof(vb));
+	parts[0] = county ? county : "";
+	parts[1] = township ? township : "";
+	parts[2] = village ? village : "";
+	parts[3] = scope ? scope : "";
 
 	memset(out, 0, sizeof(*out));
 	if (!given(county) && !given(township) && !given(village))

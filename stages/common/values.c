@@ -210,8 +210,8 @@ value_number(const char *s, double *out)
 	static const struct {
 		const char *text;
 		size_t len;
-	} units[] = {{"平方米", 9}, {"平米", 6}, {"M2", 2},
-	             {"m2", 2},     {"人", 3},   {"口", 3}};
+	} units[] = {{"平方米", 9}, {"平米", 6}, {"M2", 2}, {"m2", 2},
+	             {"口人", 6},   {"人户", 6}, {"人", 3}, {"口", 3}};
 	enum value_result res;
 	struct scratch sc;
 	size_t i, n;
@@ -302,7 +302,7 @@ value_count(const char *s, int *count)
 		res = VALUE_EMPTY;
 		goto done;
 	}
-	if (!cut_suffix(c, "张"))
+	if (!cut_suffix(c, "张照片") && !cut_suffix(c, "张"))
 		(void)cut_suffix(c, "幅");
 	res = VALUE_BAD;
 	if (c[0] == '\0' || strlen(c) > 6 ||
@@ -534,6 +534,21 @@ reduce_grade(char *key)
 	       cut_suffix(key, "级");
 }
 
+/* Cut a trailing "(...)" off KEY when something comes before it. Returns
+ * true when it did. */
+static bool
+drop_bracket_note(char *key)
+{
+	size_t n = strlen(key);
+	char *open;
+
+	if (n == 0 || key[n - 1] != ')' || (open = strrchr(key, '(')) == NULL ||
+	    open == key)
+		return false;
+	*open = '\0';
+	return true;
+}
+
 const char *
 value_lookup(const struct value_map *m, const char *field, const char *raw,
              bool *empty)
@@ -552,6 +567,15 @@ value_lookup(const struct value_map *m, const char *field, const char *raw,
 	if (canon == NULL && strcmp(field, "safety_grade") == 0 &&
 	    reduce_grade(key))
 		canon = lookup_key(m, field, key);
+	/* A note in brackets after a known value: D级(整栋危险),
+	 * 建档立卡贫困户(已脱贫), 合格(已验收). text_key() made （） into ().
+	 */
+	if (canon == NULL && drop_bracket_note(key)) {
+		canon = lookup_key(m, field, key);
+		if (canon == NULL && strcmp(field, "safety_grade") == 0 &&
+		    reduce_grade(key))
+			canon = lookup_key(m, field, key);
+	}
 	/* "/" or 无 where the field has no such value: nothing given. */
 	if (canon == NULL && text_is_placeholder(key))
 		*empty = true;

@@ -21,13 +21,13 @@ enum value_result { VALUE_EMPTY, VALUE_OK, VALUE_BAD };
 enum value_result value_money(const char *s, double *yuan);
 
 /* A non-negative decimal number with optional unit suffix (㎡, m2, 平方米,
- * 平米, 人, 口): areas and household sizes. */
+ * 平米, 人, 口, 口人, 人户): areas and household sizes. */
 enum value_result value_number(const char *s, double *out);
 
 /* A plan year: 2020, 2020年, 2020年度 -> 2020 (1949..2100). */
 enum value_result value_year(const char *s, int *year);
 
-/* A photo node: a count (3, 3张, 3幅) or 有, 是 (=1) / 无, 否, 没有, 0
+/* A photo node: a count (3, 3张, 3张照片, 3幅) or 有, 是 (=1) / 无, 否, 没有, 0
  * (=0). Fractions and negative counts are VALUE_BAD. */
 enum value_result value_count(const char *s, int *count);
 

@@ -84,6 +84,10 @@ test_number(void **state)
 	assert_float_equal(v, 58.5, 1e-9);
 	assert_int_equal(value_number("58.5 M2", &v), VALUE_OK);
 	assert_float_equal(v, 58.5, 1e-9);
+	assert_int_equal(value_number("3口人", &v), VALUE_OK);
+	assert_float_equal(v, 3, 1e-9);
+	assert_int_equal(value_number("3人户", &v), VALUE_OK);
+	assert_float_equal(v, 3, 1e-9);
 	assert_int_equal(value_number("72平方米", &v), VALUE_OK);
 	assert_float_equal(v, 72, 1e-9);
 	assert_int_equal(value_number("72平米", &v), VALUE_OK);
@@ -152,6 +156,8 @@ test_count(void **state)
 	assert_int_equal(value_count("有照片", &n), VALUE_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(value_count("/", &n), VALUE_EMPTY);
+	assert_int_equal(value_count("3张照片", &n), VALUE_OK);
+	assert_int_equal(n, 3);
 	assert_int_equal(value_count("—", &n), VALUE_EMPTY);
 }
 
@@ -281,6 +287,16 @@ test_enums(void **state)
 	lookup(m, "relation", "次女", "之女");
 	lookup(m, "relation", "儿媳妇", "之儿媳");
 	lookup(m, "relation", "非亲属", "其他");
+	lookup(m, "relation", "户主本人", "户主");
+	lookup(m, "relation", "户主（本人）", "户主");
+	/* a note in brackets after a known value */
+	lookup(m, "safety_grade", "D级（整栋危险）", "D");
+	lookup(m, "safety_grade", "C级危房(局部危险)", "C");
+	lookup(m, "household_type", "建档立卡贫困户（已脱贫）",
+	       "建档立卡贫困户");
+	lookup(m, "acceptance_result", "合格（已验收）", "pass");
+	lookup(m, "poverty_status", "已脱贫(享受政策)", "已脱贫");
+	lookup(m, "build_mode", "(自建)", NULL);
 	lookup(m, "verified", "√", "1");
 	lookup(m, "verified", "×", "0");
 	lookup(m, "verified", "是（有保障）", "1");
