@@ -120,6 +120,30 @@ record_rank(const struct verify_record *r)
 	return ST_REVIEW;
 }
 
+/*
+ * R as things stood at AS_OF: a start, completion or acceptance dated
+ * after it has not happened yet (an acceptance with it), so a typo in a
+ * date never makes a house safe early. V05 still reports such dates from
+ * R itself. AS_OF NULL: R as it is.
+ */
+static struct verify_record
+as_of_view(const struct verify_record *r, const char *as_of)
+{
+	struct verify_record v = *r;
+
+	if (as_of == NULL)
+		return v;
+	if (*v.start != '\0' && strcmp(v.start, as_of) > 0)
+		*v.start = '\0';
+	if (*v.completion != '\0' && strcmp(v.completion, as_of) > 0)
+		*v.completion = '\0';
+	if (*v.acceptance != '\0' && strcmp(v.acceptance, as_of) > 0) {
+		*v.acceptance = '\0';
+		*v.result = '\0';
+	}
+	return v;
+}
+
 const char *
 verify_record_status(const struct verify_record *r)
 {
@@ -339,19 +363,23 @@ rule_v09(const struct vctx *c, const struct verify_record *r, struct vlist *l)
 		add(l, "V09", "low", "%s", text);
 }
 
-/* All V-findings of the record the status rests on, in code order. */
+/* All V-findings of the record the status rests on, in code order:
+ * judged on the record as it stood at the as-of date, but V05 on the
+ * dates as typed. */
 static void
 verify_rules_apply(const struct vctx *c, const struct verify_record *r,
                    int rank, struct vlist *l)
 {
+	struct verify_record v = as_of_view(r, c->as_of);
+
 	l->n = 0;
-	rule_v01(r, rank, l);
-	rule_deadlines(c, r, l);
+	rule_v01(&v, rank, l);
+	rule_deadlines(c, &v, l);
 	rule_v05(c, r, l);
-	rule_v06(r, rank, l);
-	rule_v07(r, rank, l);
-	rule_v08(c, r, l);
-	rule_v09(c, r, l);
+	rule_v06(&v, rank, l);
+	rule_v07(&v, rank, l);
+	rule_v08(c, &v, l);
+	rule_v09(c, &v, l);
 }
 
 /* ---- the pass over the workspace ------------------------------------ */
@@ -504,18 +532,20 @@ household_start(sqlite3_stmt *st, struct household *h)
 	return 0;
 }
 
-/* Keep the row's record when it is better than the best so far. */
+/* Keep the row's record when it is better, at AS_OF, than the best so
+ * far. */
 static void
-household_record(sqlite3_stmt *st, struct household *h)
+household_record(sqlite3_stmt *st, const char *as_of, struct household *h)
 {
-	struct verify_record r;
+	struct verify_record r, v;
 	int rank;
 
 	if (sqlite3_column_type(st, Q_RKEY) == SQLITE_NULL)
 		return;
 	memset(&r, 0, sizeof(r));
 	read_record(st, &r);
-	rank = record_rank(&r);
+	v = as_of_view(&r, as_of);
+	rank = record_rank(&v);
 	if (h->nrecords++ > 0 && rank >= h->rank)
 		return;
 	h->rank = rank;
@@ -707,7 +737,7 @@ run_pass(struct pass *p)
 			}
 			have = 1;
 		}
-		household_record(st, h);
+		household_record(st, p->ctx.as_of, h);
 	}
 	if (step != SQLITE_DONE) {
 		anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));

@@ -29,15 +29,15 @@ struct verify_record {
 };
 
 /*
- * Status (SPEC 6) of one record, from the best down: 待核实 when it has
- * no grade, no safety means and no renovation (V06, nothing to judge
- * on); 鉴定安全 for
- * grade A or B; 改造安全 for an accepted renovation or a relocation
- * (易地扶贫搬迁, 生态移民, 避险搬迁); 保障安全 for the 保障安全 means;
- * 未保障 for a failed acceptance; 改造中 for a renovation started or
- * completed but not accepted; 未保障 for grade C or D with none of that;
- * else the platform's own means (鉴定安全 or 改造安全). Returns a static
- * string.
+ * Status (SPEC 6) of one record as typed (anju-verify judges the record
+ * as it stood at the as-of date: later dates have not happened yet), from
+ * the best down: 鉴定安全 for grade A or B; 改造安全 for an accepted
+ * renovation or a relocation (易地扶贫搬迁, 生态移民, 避险搬迁); 保障安全
+ * for the 保障安全 means; 未保障 for a failed acceptance; 改造中 for a
+ * renovation started or completed but not accepted; 未保障 for grade C or
+ * D with none of that; else 待核实 (V06: nothing proves the house safe,
+ * the generic means 鉴定安全 or 改造安全 typed alone included). Returns a
+ * static string.
  */
 const char *verify_record_status(const struct verify_record *r);
 
