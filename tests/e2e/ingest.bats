@@ -397,3 +397,24 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	assert_eq "D05|340371|340371100|" "$(q "SELECT code, county_code, township_code, ifnull(village_code, '') FROM findings")"
 }
 
+
+@test "lines ending in CR alone (Excel for Mac) are read, in UTF-8 and GBK" {
+	printf '户主姓名,户主身份证号,县,乡镇,村\r王小明,21092119650812001X,阜蒙县,佛寺镇,团山子村\r李四,210921197003040027,阜蒙县,佛寺镇,团山子村\r' > "$TMP/mac.csv"
+	ingest --kind platform "$TMP/mac.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|2|0" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	iconv -f UTF-8 -t GB18030 "$TMP/mac.csv" > "$TMP/macgbk.csv"
+	ingest --kind platform "$TMP/macgbk.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "GB18030|2" "$(q "SELECT encoding, rows_kept FROM input_files WHERE name = 'macgbk.csv'")"
+}
+
+@test "a row pasted from a GBK file into a small UTF-8 file is rejected, the rest kept" {
+	printf '户主姓名,户主身份证号,县,乡镇,村\n王小明,21092119650812001X,阜蒙县,佛寺镇,团山子村\n' > "$TMP/mix.csv"
+	printf '李四,210921197003040027,阜蒙县,佛寺镇,团山子村\n' | iconv -f UTF-8 -t GB18030 >> "$TMP/mix.csv"
+	printf '张三,210921195511200032,阜蒙县,佛寺镇,团山子村\n' >> "$TMP/mix.csv"
+	ingest --kind platform "$TMP/mix.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "UTF-8|3|2|1" "$(q "SELECT encoding, rows_read, rows_kept, rows_rejected FROM input_files")"
+	assert_eq "3|invalid UTF-8 byte sequence" "$(q "SELECT line, reason FROM rejects")"
+}
