@@ -937,6 +937,47 @@ repeats_header(struct ingest *in)
 	return named >= 2 && 2 * named >= filled;
 }
 
+/*
+ * The 户编号 as spreadsheets leave it, made the key it was: Excel's text
+ * marks around it (a leading ' or `, ="…", quotes) and a ".0" after the
+ * digits taken off, in place in in->fields. Returns false when Excel
+ * turned it into scientific notation (2.10921E+13): the digits are gone
+ * and many households would share what is left.
+ */
+static bool
+tidy_household_id(struct ingest *in)
+{
+	int f = field_index(in, "household_id");
+	const char *v;
+	size_t n, start = 0;
+	char *c;
+
+	if (f < 0 || (v = in->fields[f]) == NULL || *v == '\0')
+		return true;
+	n = in->flen[f];
+	if (strpbrk(v, "Ee") != NULL && strspn(v, "0123456789.") > 0 &&
+	    strchr(v, '+') != NULL)
+		return false;
+	if (v[0] == '=' && n > 1 && v[1] == '"')
+		start = 1;
+	while (start < n && strchr("'`\"", v[start]) != NULL)
+		start++;
+	while (n > start && v[n - 1] == '"')
+		n--;
+	if (n - start > 2 && strcmp(v + n - 2, ".0") == 0 &&
+	    strspn(v + start, "0123456789") == n - start - 2)
+		n -= 2;
+	if (start == 0 && n == in->flen[f])
+		return true;
+	if ((c = arena_memdup(&in->cur->arena, v + start, n - start)) == NULL) {
+		in->oom = true;
+		return true;
+	}
+	in->fields[f] = c;
+	in->flen[f] = n - start;
+	return true;
+}
+
 /* Why the cleaned row cannot be used at all, or NULL. */
 static const char *
 unusable(struct ingest *in, const struct csvin_row *row)
@@ -956,6 +997,10 @@ unusable(struct ingest *in, const struct csvin_row *row)
 		if (*fv(in, "head_id") == '\0' && *fv(in, "head_name") == '\0')
 			return "no usable key: 户主姓名 and 户主身份证号 both "
 			       "empty";
+	} else if (!tidy_household_id(in)) {
+		return "no usable key: 户编号 turned into scientific notation "
+		       "by "
+		       "Excel";
 	} else if (*fv(in, "household_id") == '\0') {
 		return "no usable key: 户编号 empty";
 	}

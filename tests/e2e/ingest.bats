@@ -418,3 +418,14 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	assert_eq "UTF-8|3|2|1" "$(q "SELECT encoding, rows_read, rows_kept, rows_rejected FROM input_files")"
 	assert_eq "3|invalid UTF-8 byte sequence" "$(q "SELECT line, reason FROM rejects")"
 }
+
+@test "户编号 as spreadsheets leave it: text marks and .0 taken off, scientific notation rejected" {
+	printf '户编号,姓名,证件号码,与户主关系\n'"'"'02109210010001,王五,210921195511200032,户主\n="02109210010001",王六,210921197003040027,配偶\n2109210010002.0,李四,21092119650812001X,户主\n2.10921E+13,张三,210921195511200032,户主\n' > "$TMP/m.csv"
+	ingest --kind members "$TMP/m.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "02109210010001|王五
+02109210010001|王六
+2109210010002|李四" "$(q "SELECT household_id, name FROM members ORDER BY line")"
+	assert_eq "5|no usable key: 户编号 turned into scientific notation by Excel" "$(q "SELECT line, reason FROM rejects")"
+	assert_accounting_balances
+}
