@@ -399,7 +399,7 @@ static int
 keep_members(struct match_data *d, const struct member_rows *m,
              struct strmap *hids)
 {
-	size_t i;
+	size_t i, orphans = 0;
 
 	d->mem = malloc((m->n + 1) * sizeof(*d->mem));
 	if (d->mem == NULL) {
@@ -410,6 +410,7 @@ keep_members(struct match_data *d, const struct member_rows *m,
 		const struct raw_member *r = &m->rows[i];
 		int *h = match_strmap_slot(hids, r->household_id, 0);
 
+		orphans += h == NULL;
 		if (h == NULL || match_id_pack(d->hh[*h].id) == r->id)
 			continue;
 		d->mem[d->nmem].key = r->key;
@@ -417,6 +418,15 @@ keep_members(struct match_data *d, const struct member_rows *m,
 		d->mem[d->nmem].id = r->id;
 		d->nmem++;
 	}
+	/* Said once, in the log: their 户编号 may have lost a leading zero
+	 * or come from another roster. */
+	if (orphans > 0)
+		anju_msg(
+		    NULL, 0,
+		    "%zu members with a valid ID belong to no roster "
+		    "household (户编号 not on the roster): they cannot show "
+		    "a head change",
+		    orphans);
 	return 0;
 }
 

@@ -114,3 +114,15 @@ PY
 	assert_eq "D08
 M07" "$(q "SELECT code FROM findings ORDER BY code")"
 }
+
+@test "chain: members whose 户编号 is on no roster household are counted in match's log" {
+	mkdir -p "$TMP/in" "$TMP/out"
+	printf '户编号,户主姓名,户主证件号码,县,乡镇,村\n02109210010001,王五,210921195511200032,阜蒙县,佛寺镇,团山子村\n' > "$TMP/in/roster.csv"
+	printf '户编号,姓名,证件号码,与户主关系\n2109210010001,王六,210921197003040027,配偶\n02109210010001,王七,21092119650812001X,之子\n' > "$TMP/in/members.csv"
+	WS="$TMP/out/anju.db"
+	"$ANJU_BIN/anju-ingest" --db "$WS" --kind roster --as-of 2020-12-31 "$TMP/in/roster.csv" >/dev/null
+	"$ANJU_BIN/anju-ingest" --db "$WS" --kind members --as-of 2020-12-31 "$TMP/in/members.csv" >/dev/null
+	run "$ANJU_BIN/anju-match" --db "$WS" --as-of 2020-12-31
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"anju-match: 1 members with a valid ID belong to no roster household"* ]]
+}
