@@ -661,9 +661,10 @@ binary_kind(const unsigned char *s, size_t n)
 /*
  * UTF-8 or GB18030 for a file without BOM, counting lines: a GB18030 line
  * of Chinese text is invalid as UTF-8, while a UTF-8 file with a bad row
- * or two (a row pasted from a GBK file) still has more good lines than
- * bad ones, however small the file. A line counts when it holds a byte
- * above 0x7F; the last one only when WHOLE_FILE (else it may be cut).
+ * or two (a row pasted from a GBK file) still has at least as many good
+ * lines as bad ones (its header among them), however small the file. A line
+ * counts when it holds a byte above 0x7F; the last one only when WHOLE_FILE
+ * (else it may be cut).
  */
 static enum encoding
 guess_encoding(const unsigned char *s, size_t n, bool whole_file)
@@ -675,11 +676,15 @@ guess_encoding(const unsigned char *s, size_t n, bool whole_file)
 
 	while (i < n) {
 		if (s[i] < 0x80) {
-			if (s[i++] == '\n') {
+			/* a line ends at LF, or at a CR alone (old Mac) */
+			if (s[i] == '\n' ||
+			    (s[i] == '\r' &&
+			     (i + 1 == n || s[i + 1] != '\n'))) {
 				valid += multibyte && !bad;
 				invalid += bad;
 				multibyte = bad = false;
 			}
+			i++;
 			continue;
 		}
 		multibyte = true;
@@ -703,7 +708,31 @@ guess_encoding(const unsigned char *s, size_t n, bool whole_file)
 		valid += multibyte && !bad;
 		invalid += bad;
 	}
-	return invalid == 0 || valid > invalid ? ENC_UTF8 : ENC_GB18030;
+	/* a tie is UTF-8: its header, at least, was good */
+	return valid >= invalid ? ENC_UTF8 : ENC_GB18030;
+}
+
+/* Number of bytes C in S[0..N). */
+static size_t
+count_byte(const char *s, size_t n, char c)
+{
+	size_t k = 0;
+	const char *end = s + n;
+
+	for (; s < end && (s = memchr(s, c, (size_t)(end - s))) != NULL; s++)
+		k++;
+	return k;
+}
+
+/* Number of CRs in S[0..N) that no LF follows. */
+static size_t
+bare_crs(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n');
+	return k;
 }
 
 /*
@@ -760,9 +789,9 @@ sniff(struct csvin *in, char *err, size_t errlen)
 		return ANJU_EXIT_SOFTWARE;
 	}
 	/* Lines that end with CR alone (Excel for Mac's "CSV (Macintosh)"):
-	 * no LF in the first block but CRs. */
-	if (in->dend > 0 && memchr(in->dec, '\n', in->dend) == NULL &&
-	    memchr(in->dec, '\r', in->dend) != NULL) {
+	 * more CRs without an LF after them than LFs in the first block (an
+	 * LF may still stand inside a quoted cell, Excel's Alt+Enter). */
+	if (bare_crs(in->dec, in->dend) > count_byte(in->dec, in->dend, '\n')) {
 		in->cr_lines = true;
 		for (char *p = in->dec;
 		     (p = memchr(p, '\r', in->dend - (size_t)(p - in->dec))) !=

@@ -421,11 +421,16 @@ static const char *const shared_id_sql[] = {
     "WHERE r.household_key = ?1 AND r.duplicate_of IS NULL "
     "AND r.household_id = o.household_id AND f.layout = 'person'",
 
-    /* only when the statement before made its D08 (see below) */
+    /* only when the statement before made its D08 (see below): R, and
+     * its exact copies (D09), go; their findings move to O's household
+     * with O's head */
     "UPDATE findings SET household_key = ?2, head_id = o.head_id, "
     "head_name = o.head_name FROM roster_households o "
-    "WHERE o.household_key = ?2 AND findings.household_key = ?1",
-    "DELETE FROM roster_households WHERE household_key = ?1",
+    "WHERE o.household_key = ?2 AND (findings.household_key = ?1 OR "
+    "findings.household_key IN (SELECT household_key FROM "
+    "roster_households WHERE duplicate_of = ?1))",
+    "DELETE FROM roster_households WHERE household_key = ?1 OR "
+    "duplicate_of = ?1",
 };
 #define SHARED_ID_STEPS (sizeof(shared_id_sql) / sizeof(shared_id_sql[0]))
 

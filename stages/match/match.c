@@ -159,42 +159,79 @@ add_review(struct match_data *d, int h, int r, int ambiguous)
 	return 0;
 }
 
-/* Tier 1: the same head ID. A 15-digit ID converted at ingest that meets
- * an 18-digit one is a repair (M08), since only the conversion makes the
- * match. Several households with one head ID: the first one wins. */
+/* "ID\x1fNAME" in BUF: the key of a damaged ID, which is one person's
+ * only under one name. NULL when the name is missing or BUF too small. */
+static const char *
+damaged_key(const struct party *p, char *buf, size_t len)
+{
+	int n;
+
+	if (p->name == NULL)
+		return NULL;
+	n = snprintf(buf, len, "%s\x1f%s", p->id, p->name);
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
+/*
+ * Tier 1: the same head ID on both sides. A 15-digit ID converted at
+ * ingest that meets an 18-digit one is a repair (M08), since only the
+ * conversion makes the match. Several households with one head ID: the
+ * first one wins. A solid ID is looked up alone;
+ * a damaged one (D01, D03, or a malformed 18 characters) is used only
+ * with the same name (SPEC 4, 5): the same damaged text under another
+ * name is another person, and two households may share damaged text (a
+ * column cut to 000 makes the same ID of two people born the same day).
+ */
 static int
 tier_id(struct match_data *d, struct match_stats *s)
 {
 	struct idmap ids;
+	struct strmap damaged = {0};
+	struct arena keys = {0};
+	char buf[512];
+	const char *key;
+	int rc = -1, failed = 0;
 	size_t i;
 
 	if (match_idmap_init(&ids, d->nhh) != 0)
 		return -1;
+	if (match_strmap_init(&damaged, d->nhh) != 0)
+		goto out;
 	for (i = 0; i < d->nhh; i++) {
-		unsigned long long key;
+		struct party *h = &d->hh[i];
+		unsigned long long packed;
 		int *slot;
 
-		if (!id_whole(&d->hh[i]) ||
-		    (key = match_id_pack(d->hh[i].id)) == 0)
+		if (!id_whole(h) || (packed = match_id_pack(h->id)) == 0)
 			continue;
-		slot = match_idmap_slot(&ids, key, 1);
+		if (id_solid(h))
+			slot = match_idmap_slot(&ids, packed, 1);
+		else if ((key = damaged_key(h, buf, sizeof(buf))) == NULL)
+			continue;
+		else if ((slot = match_strmap_slot(&damaged, key, 0)) == NULL) {
+			if ((key = match_arena_dup(&keys, key, &failed)) ==
+			    NULL)
+				goto out;
+			slot = match_strmap_slot(&damaged, key, 1);
+		}
 		if (*slot < 0)
 			*slot = (int)i;
 	}
 	for (i = 0; i < d->nrec; i++) {
 		struct party *r = &d->rec[i];
-		unsigned long long key;
+		unsigned long long packed;
 		int *slot;
 		int conv;
 
-		if (!id_whole(r) || (key = match_id_pack(r->id)) == 0 ||
-		    (slot = match_idmap_slot(&ids, key, 0)) == NULL)
+		if (!id_whole(r) || (packed = match_id_pack(r->id)) == 0)
 			continue;
-		/* A damaged ID (D01, D03) is used only through repair, which
-		 * needs the name too (SPEC 4, 5): the same damaged text under
-		 * another name is not the same person. */
-		if ((!id_solid(r) || !id_solid(&d->hh[*slot])) &&
-		    !str_eq(r->name, d->hh[*slot].name))
+		if (id_solid(r))
+			slot = match_idmap_slot(&ids, packed, 0);
+		else
+			slot = (key = damaged_key(r, buf, sizeof(buf))) != NULL
+			           ? match_strmap_slot(&damaged, key, 0)
+			           : NULL;
+		if (slot == NULL)
 			continue;
 		conv = (r->state == ID_CONVERTED15) !=
 		       (d->hh[*slot].state == ID_CONVERTED15);
@@ -207,8 +244,12 @@ tier_id(struct match_data *d, struct match_stats *s)
 			s->by_id++;
 		}
 	}
+	rc = 0;
+out:
 	match_idmap_free(&ids);
-	return 0;
+	match_strmap_free(&damaged);
+	match_arena_free(&keys);
+	return rc;
 }
 
 /* Tier 2: the platform head is another member of a roster household

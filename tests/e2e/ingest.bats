@@ -407,6 +407,11 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	ingest --kind platform "$TMP/macgbk.csv"
 	[ "$status" -eq 0 ]
 	assert_eq "GB18030|2" "$(q "SELECT encoding, rows_kept FROM input_files WHERE name = 'macgbk.csv'")"
+	# an Alt+Enter LF inside a cell of a CR file
+	printf '户主姓名,户主身份证号,县,乡镇,村,备注\r王小明,21092119650812001X,阜蒙县,佛寺镇,团山子村,"第一行\n第二行"\r李四,210921197003040027,阜蒙县,佛寺镇,团山子村,\r' > "$TMP/maclf.csv"
+	ingest --kind platform "$TMP/maclf.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|2" "$(q "SELECT rows_read, rows_kept FROM input_files WHERE name = 'maclf.csv'")"
 }
 
 @test "a row pasted from a GBK file into a small UTF-8 file is rejected, the rest kept" {
@@ -417,6 +422,12 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	[ "$status" -eq 0 ]
 	assert_eq "UTF-8|3|2|1" "$(q "SELECT encoding, rows_read, rows_kept, rows_rejected FROM input_files")"
 	assert_eq "3|invalid UTF-8 byte sequence" "$(q "SELECT line, reason FROM rejects")"
+	# as many bad lines as good ones: still UTF-8, the header is good
+	printf '户主姓名,户主身份证号,县,乡镇,村\n' > "$TMP/mix1.csv"
+	printf '李四,210921197003040027,阜蒙县,佛寺镇,团山子村\n' | iconv -f UTF-8 -t GB18030 >> "$TMP/mix1.csv"
+	ingest --kind platform "$TMP/mix1.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "UTF-8|1|0|1" "$(q "SELECT encoding, rows_read, rows_kept, rows_rejected FROM input_files WHERE name = 'mix1.csv'")"
 }
 
 @test "户编号 as spreadsheets leave it: text marks and .0 taken off, scientific notation rejected" {

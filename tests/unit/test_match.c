@@ -596,6 +596,26 @@ test_same_damaged_id(void **state)
 	assert_int_equal(nfind(db, "M04", NULL, NULL), 0);
 }
 
+/* A column cut to 000 can give two people the same damaged ID: each
+ * record goes to the household of its own name. */
+static void
+test_shared_damaged_id(void **state)
+{
+	sqlite3 *db = *state;
+	const char *z = "210921196508120000";
+	sqlite3_int64 h1, h2, r1, r2;
+
+	h1 = add_hh(db, "H001", V1, "王小明", z, "excel_000", 3);
+	h2 = add_hh(db, "H002", V1, "李四", z, "excel_000", 3);
+	r1 = add_rec(db, "R1", V1, "王小明", z, "excel_000", 3, POOR, 1);
+	r2 = add_rec(db, "R2", V1, "李四", z, "excel_000", 3, POOR, 1);
+	run_match(db, NULL);
+	assert_method(db, r1, h1, "id");
+	assert_method(db, r2, h2, "id");
+	assert_int_equal(nfind(db, "M01", NULL, NULL), 0);
+	assert_int_equal(nfind(db, "M02", NULL, NULL), 0);
+}
+
 /* An impossible birth date typed the same on both sides (D02 twice):
  * one person when the names agree. */
 static void
@@ -858,6 +878,7 @@ main(void)
 	    T(test_repair_needs_name_and_county),
 	    T(test_same_damaged_id),
 	    T(test_same_malformed_id),
+	    T(test_shared_damaged_id),
 	    T(test_repair_swap_000_sci),
 	    T(test_repair_roster_side),
 	    T(test_converted15),
