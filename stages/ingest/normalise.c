@@ -964,7 +964,7 @@ tidy_household_id(struct ingest *in)
 		start++;
 	while (n > start && v[n - 1] == '"')
 		n--;
-	if (n - start > 2 && strcmp(v + n - 2, ".0") == 0 &&
+	if (n - start > 2 && memcmp(v + n - 2, ".0", 2) == 0 &&
 	    strspn(v + start, "0123456789") == n - start - 2)
 		n -= 2;
 	if (start == 0 && n == in->flen[f])
