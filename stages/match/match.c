@@ -159,6 +159,24 @@ add_review(struct match_data *d, int h, int r, int ambiguous)
 	return 0;
 }
 
+/* Of the households sharing the solid head ID of household FIRST (its
+ * same_id ring; a roster that lists one head twice), the one record R
+ * belongs with: the same village, else the same county, else FIRST. */
+static int
+nearest_same_id(const struct match_data *d, int first, const struct party *r)
+{
+	int h = first, county = -1;
+
+	do {
+		if (code_eq(d->hh[h].village_code, r->village_code))
+			return h;
+		if (county < 0 && code_eq(d->hh[h].county_code, r->county_code))
+			county = h;
+		h = d->hh[h].same_id;
+	} while (h != first);
+	return county >= 0 ? county : first;
+}
+
 /* "ID\x1fNAME" in BUF: the key of a damaged ID, which is one person's
  * only under one name. NULL when the name is missing or BUF too small. */
 static const char *
@@ -202,11 +220,17 @@ tier_id(struct match_data *d, struct match_stats *s)
 		unsigned long long packed;
 		int *slot;
 
+		h->same_id = (int)i;
 		if (!id_whole(h) || (packed = match_id_pack(h->id)) == 0)
 			continue;
-		if (id_solid(h))
+		if (id_solid(h)) {
 			slot = match_idmap_slot(&ids, packed, 1);
-		else if ((key = damaged_key(h, buf, sizeof(buf))) == NULL)
+			/* a second household with this ID joins the ring */
+			if (*slot >= 0) {
+				h->same_id = d->hh[*slot].same_id;
+				d->hh[*slot].same_id = (int)i;
+			}
+		} else if ((key = damaged_key(h, buf, sizeof(buf))) == NULL)
 			continue;
 		else if ((slot = match_strmap_slot(&damaged, key, 0)) == NULL) {
 			if ((key = match_arena_dup(&keys, key, &failed)) ==
@@ -221,7 +245,7 @@ tier_id(struct match_data *d, struct match_stats *s)
 		struct party *r = &d->rec[i];
 		unsigned long long packed;
 		int *slot;
-		int conv;
+		int conv, h;
 
 		if (!id_whole(r) || (packed = match_id_pack(r->id)) == 0)
 			continue;
@@ -233,12 +257,13 @@ tier_id(struct match_data *d, struct match_stats *s)
 			           : NULL;
 		if (slot == NULL)
 			continue;
+		h = nearest_same_id(d, *slot, r);
 		conv = (r->state == ID_CONVERTED15) !=
-		       (d->hh[*slot].state == ID_CONVERTED15);
-		assign(d, (int)i, *slot, conv ? METHOD_REPAIR_15 : METHOD_ID);
+		       (d->hh[h].state == ID_CONVERTED15);
+		assign(d, (int)i, h, conv ? METHOD_REPAIR_15 : METHOD_ID);
 		if (conv) {
 			r->repaired_household =
-			    d->hh[*slot].state == ID_CONVERTED15;
+			    d->hh[h].state == ID_CONVERTED15;
 			s->by_repair++;
 		} else {
 			s->by_id++;
@@ -776,7 +801,22 @@ emit_unmatched_household(struct writer *w, const struct party *h)
 	size_t i;
 
 	if (!h->review) {
+		const struct party *o = h;
+
 		w->s->unmatched_households++;
+		/* A head listed on two roster households: the record went to
+		 * the other one, and this one is the roster's duplicate. */
+		while ((o = &w->d->hh[o->same_id]) != h)
+			if (o->nrecords > 0) {
+				text_add(
+				    &t,
+				    "花名册户主在平台无危房改造档案（漏录）；其"
+				    "户主身份证号与户编号%s相同，平台档案已对应"
+				    "该户，请核实花名册是否重复登记",
+				    orq(o->ext_id));
+				return emit(w, "M01", "high", h, NULL, h,
+				            t.buf);
+			}
 		return emit(w, "M01", "high", h, NULL, h,
 		            "花名册户主在平台无危房改造档案（漏录）");
 	}

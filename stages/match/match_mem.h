@@ -104,6 +104,8 @@ struct party {
 	int repaired_household; /* record: the household's ID was repaired */
 	int review;             /* under review (M09) */
 	int chain;              /* next in a tier-3/4 group, -1 */
+	int same_id; /* household: the next household in the ring of those
+	                sharing its solid head ID (itself when none) */
 };
 
 /* A member whose solid ID is not its household's head ID. Name and

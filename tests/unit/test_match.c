@@ -596,6 +596,25 @@ test_same_damaged_id(void **state)
 	assert_int_equal(nfind(db, "M04", NULL, NULL), 0);
 }
 
+/* One head on two roster households: the record goes to the one in its
+ * village, and the other's M01 says the roster lists the head twice. */
+static void
+test_head_on_two_households(void **state)
+{
+	sqlite3 *db = *state;
+	const char *id = valid_id("21092119650812001");
+	sqlite3_int64 h2, r;
+
+	add_hh(db, "H1", V1, "王小明", id, "valid", 3);
+	h2 = add_hh(db, "H2", V2, "王小明", id, "valid", 3);
+	r = add_rec(db, "R1", V2, "王小明", id, "valid", 3, POOR, 1);
+	run_match(db, NULL);
+	assert_method(db, r, h2, "id");
+	assert_int_equal(nfind(db, "M01", "H1", NULL), 1);
+	assert_detail_has(db, "M01", "H1", "与户编号H2相同");
+	assert_int_equal(nfind(db, "M05", NULL, NULL), 0);
+}
+
 /* A column cut to 000 can give two people the same damaged ID: each
  * record goes to the household of its own name. */
 static void
@@ -879,6 +898,7 @@ main(void)
 	    T(test_same_damaged_id),
 	    T(test_same_malformed_id),
 	    T(test_shared_damaged_id),
+	    T(test_head_on_two_households),
 	    T(test_repair_swap_000_sci),
 	    T(test_repair_roster_side),
 	    T(test_converted15),
