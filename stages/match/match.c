@@ -277,6 +277,26 @@ out:
 	return rc;
 }
 
+/* Of the members sharing member FIRST's ID (its same_id ring: one person
+ * listed in two households), the one whose household is in record R's
+ * village, else its county, else FIRST. */
+static int
+nearest_member(const struct match_data *d, int first, const struct party *r)
+{
+	int m = first, county = -1;
+
+	do {
+		const struct party *h = &d->hh[d->mem[m].household];
+
+		if (code_eq(h->village_code, r->village_code))
+			return m;
+		if (county < 0 && code_eq(h->county_code, r->county_code))
+			county = m;
+		m = d->mem[m].same_id;
+	} while (m != first);
+	return county >= 0 ? county : first;
+}
+
 /* Tier 2: the platform head is another member of a roster household
  * (the head died or moved and one side changed its head). match_load()
  * kept only members that are not their household's head. */
@@ -291,21 +311,27 @@ tier_member(struct match_data *d, struct match_stats *s)
 	for (i = 0; i < d->nmem; i++) {
 		int *slot = match_idmap_slot(&mids, d->mem[i].id, 1);
 
+		d->mem[i].same_id = (int)i;
 		if (*slot < 0)
 			*slot = (int)i;
+		else {
+			d->mem[i].same_id = d->mem[*slot].same_id;
+			d->mem[*slot].same_id = (int)i;
+		}
 	}
 	s->members = (long)d->nmem;
 	for (i = 0; i < d->nrec; i++) {
 		struct party *r = &d->rec[i];
 		unsigned long long key;
-		int *m;
+		int *m, k;
 
 		if (r->peer >= 0 || !id_solid(r) ||
 		    (key = match_id_pack(r->id)) == 0 ||
 		    (m = match_idmap_slot(&mids, key, 0)) == NULL)
 			continue;
-		assign(d, (int)i, d->mem[*m].household, METHOD_MEMBER);
-		r->member = *m;
+		k = nearest_member(d, *m, r);
+		assign(d, (int)i, d->mem[k].household, METHOD_MEMBER);
+		r->member = k;
 		s->by_member++;
 	}
 	match_idmap_free(&mids);

@@ -114,6 +114,9 @@ struct member {
 	sqlite3_int64 key;
 	int household; /* index in hh */
 	unsigned long long id;
+	int same_id; /* the next member in the ring of those with this ID
+	                (one person listed in two households), itself when
+	                none; set by tier 2 */
 };
 
 /* A review candidate pair (M09). */

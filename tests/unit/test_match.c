@@ -615,6 +615,26 @@ test_head_on_two_households(void **state)
 	assert_int_equal(nfind(db, "M05", NULL, NULL), 0);
 }
 
+/* One person listed as a member of two households: the record goes to
+ * the household in its village. */
+static void
+test_member_in_two_households(void **state)
+{
+	sqlite3 *db = *state;
+	const char *mother = valid_id("21092119400101002");
+	sqlite3_int64 h2, r;
+
+	add_hh(db, "H1", V1, "邓一", valid_id("21092119650812001"), "valid", 3);
+	h2 = add_hh(db, "H2", V2, "邓二", valid_id("21092119670812001"),
+	            "valid", 3);
+	add_member(db, "H1", "邓母", mother, "之母");
+	add_member(db, "H2", "邓母", mother, "之母");
+	r = add_rec(db, "R1", V2, "邓母", mother, "valid", 3, POOR, 1);
+	run_match(db, NULL);
+	assert_method(db, r, h2, "member");
+	assert_int_equal(nfind(db, "M07", "H2", "R1"), 1);
+}
+
 /* A column cut to 000 can give two people the same damaged ID: each
  * record goes to the household of its own name. */
 static void
@@ -899,6 +919,7 @@ main(void)
 	    T(test_same_malformed_id),
 	    T(test_shared_damaged_id),
 	    T(test_head_on_two_households),
+	    T(test_member_in_two_households),
 	    T(test_repair_swap_000_sci),
 	    T(test_repair_roster_side),
 	    T(test_converted15),
