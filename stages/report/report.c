@@ -100,7 +100,8 @@ report_rate(long verified, long households, char *buf, size_t buflen)
 	return buf;
 }
 
-/* Compiled once: ID-like runs, not glued to other digits or letters;
+/* Compiled once: ID-like runs (malformed ones too: 19 digits, an X inside,
+ * letters typed after it), not glued to other digits or after a letter;
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -122,8 +123,8 @@ id_pattern_get(void)
 
 	if (id_pattern == NULL)
 		id_pattern = pcre2_compile(
-		    (PCRE2_SPTR) "(?<![0-9A-Za-z])[0-9]{14,17}[0-9Xx]"
-		                 "(?![0-9A-Za-z])",
+		    (PCRE2_SPTR) "(?<![0-9A-Za-z])[0-9][0-9Xx]{14,19}"
+		                 "(?![0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL)
 		id_match =
@@ -145,7 +146,7 @@ report_mask_ids(const char *text)
 	/* Masking keeps the length, so OUT never grows. */
 	while (pcre2_match(re, (PCRE2_SPTR)text, len, pos, 0, md, NULL) > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		char id[20];
+		char id[32];
 
 		memcpy(out + o, text + pos, ov[0] - pos);
 		o += ov[0] - pos;

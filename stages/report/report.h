@@ -54,10 +54,11 @@ enum report_cell {
 char *report_cell(enum report_cell kind, const char *value, bool mask);
 
 /*
- * TEXT with every run of 15 to 18 characters that looks like an ID number
- * (digits, the last maybe X, not inside a longer number) masked as
- * id_mask() does. Returns a malloc'd string (caller frees) or NULL on
- * ENOMEM or a pattern failure.
+ * TEXT with every run of 15 to 20 characters that may be an ID number,
+ * well formed or not (digits and X, starting with a digit, not inside a
+ * longer number or glued after a letter) masked as id_mask() does: a
+ * malformed ID still tells a birth date. Returns a malloc'd string (caller
+ * frees) or NULL on ENOMEM or a pattern failure.
  */
 char *report_mask_ids(const char *text);
 

@@ -80,11 +80,19 @@ test_mask_ids_in_text(void **state)
 	s = report_mask_ids("210921650812001 / 21092119650812001x");
 	assert_string_equal(s, "210921*****2001 / 210921********001x");
 	free(s);
-	/* not IDs: short numbers, a 19-digit number, sci notation, codes */
-	s = report_mask_ids("2.10921E+17 1234567890123456789 210921100201 "
-	                    "补助12000元");
-	assert_string_equal(s, "2.10921E+17 1234567890123456789 210921100201 "
-	                       "补助12000元");
+	/* not IDs: short numbers, sci notation, codes */
+	s = report_mask_ids("2.10921E+17 210921100201 补助12000元 "
+	                    "12345678901234567890123");
+	assert_string_equal(s, "2.10921E+17 210921100201 补助12000元 "
+	                       "12345678901234567890123");
+	free(s);
+	/* malformed IDs still tell a birth date: 19 digits, an X inside,
+	 * letters typed after */
+	s = report_mask_ids(
+	    "格式错误：2109211965081250135、2109211965X8125048、"
+	    "2109211970010110AB");
+	assert_string_equal(s, "格式错误：210921*********0135、210921********"
+	                       "5048、210921******0110AB");
 	free(s);
 	s = report_mask_ids("");
 	assert_string_equal(s, "");
