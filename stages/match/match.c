@@ -41,15 +41,16 @@ id_solid(const struct party *p)
 	       p->id != NULL && strlen(p->id) == 18;
 }
 
-/* An 18-character ID good enough to compare whole (tier 1): both sides
- * holding the same damaged or malformed text (an impossible birth date
- * typed twice) are still the same text, when the names agree too. */
+/* A damaged or malformed ID of at least 15 characters (a wrong check
+ * character, Excel's 000, an impossible birth date, a digit too many):
+ * the same text on both sides is the same person when the names agree
+ * too (tier 1). Scientific notation has lost too much for that. */
 static int
-id_whole(const struct party *p)
+id_damaged(const struct party *p)
 {
-	return (id_solid(p) || p->state == ID_BAD_CHECK ||
-	        p->state == ID_EXCEL_000 || p->state == ID_MALFORMED) &&
-	       p->id != NULL && strlen(p->id) == 18;
+	return (p->state == ID_BAD_CHECK || p->state == ID_EXCEL_000 ||
+	        p->state == ID_MALFORMED) &&
+	       p->id != NULL && strlen(p->id) >= 15;
 }
 
 static int
@@ -221,16 +222,15 @@ tier_id(struct match_data *d, struct match_stats *s)
 		int *slot;
 
 		h->same_id = (int)i;
-		if (!id_whole(h) || (packed = match_id_pack(h->id)) == 0)
-			continue;
-		if (id_solid(h)) {
+		if (id_solid(h) && (packed = match_id_pack(h->id)) != 0) {
 			slot = match_idmap_slot(&ids, packed, 1);
 			/* a second household with this ID joins the ring */
 			if (*slot >= 0) {
 				h->same_id = d->hh[*slot].same_id;
 				d->hh[*slot].same_id = (int)i;
 			}
-		} else if ((key = damaged_key(h, buf, sizeof(buf))) == NULL)
+		} else if (!id_damaged(h) ||
+		           (key = damaged_key(h, buf, sizeof(buf))) == NULL)
 			continue;
 		else if ((slot = match_strmap_slot(&damaged, key, 0)) == NULL) {
 			if ((key = match_arena_dup(&keys, key, &failed)) ==
@@ -247,12 +247,14 @@ tier_id(struct match_data *d, struct match_stats *s)
 		int *slot;
 		int conv, h;
 
-		if (!id_whole(r) || (packed = match_id_pack(r->id)) == 0)
-			continue;
 		if (id_solid(r))
-			slot = match_idmap_slot(&ids, packed, 0);
+			slot = (packed = match_id_pack(r->id)) != 0
+			           ? match_idmap_slot(&ids, packed, 0)
+			           : NULL;
 		else
-			slot = (key = damaged_key(r, buf, sizeof(buf))) != NULL
+			slot = id_damaged(r) &&
+			               (key = damaged_key(r, buf,
+			                                  sizeof(buf))) != NULL
 			           ? match_strmap_slot(&damaged, key, 0)
 			           : NULL;
 		if (slot == NULL)

@@ -662,16 +662,21 @@ test_same_malformed_id(void **state)
 {
 	sqlite3 *db = *state;
 	const char *bad = "210921196613160011";
-	sqlite3_int64 h, r;
+	sqlite3_int64 h, r, h3, r3;
 
 	h = add_hh(db, "H1", V1, "严桂琴", bad, "malformed", 3);
 	r = add_rec(db, "R1", V1, "严桂琴", bad, "malformed", 3, POOR, 1);
 	add_hh(db, "H2", V1, "段海燕", "210921202105050012", "malformed", 3);
 	add_rec(db, "R2", V1, "段海艳", "210921202105050012", "malformed", 3,
 	        POOR, 1);
+	/* 17 digits typed the same twice */
+	h3 = add_hh(db, "H3", V1, "孙三", "21092119650812001", "malformed", 3);
+	r3 = add_rec(db, "R3", V1, "孙三", "21092119650812001", "malformed", 3,
+	             POOR, 1);
 	run_match(db, NULL);
 	assert_method(db, r, h, "id");
-	assert_int_equal(count_sql(db, "SELECT count(*) FROM matches"), 1);
+	assert_method(db, r3, h3, "id");
+	assert_int_equal(count_sql(db, "SELECT count(*) FROM matches"), 2);
 	assert_int_equal(nfind(db, "M01", "H2", NULL), 1);
 }
 
