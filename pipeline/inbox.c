@@ -42,16 +42,19 @@ static const char *const kind_name[INBOX_KINDS] = {"platform", "roster",
 
 /*
  * What does not tell one export from another: date or date-time stamps
- * standing alone, copy marks that Windows and WPS add, edition words with
- * the number that may follow them (修改版, 第二版, v2, copy 2, 最终版-2),
- * separators. A bare number is not noise: platform_1 and platform_2 may
- * be two parts of one source.
+ * standing alone (20210110, 2021-1-10, 2021年1月10日), copy marks that Windows
+ * and WPS add, edition words with the number that may follow them (修改版,
+ * 第二版, v2, copy 2, 最终版-2), separators. A bare number is not noise:
+ * platform_1 and platform_2 may be two parts of one source.
  */
 static const char noise_pattern[] =
     "(?<!\\d)(?:19|20)\\d{2}[-_.]?\\d{2}[-_.]?\\d{2}(?:[-_T ]?\\d{4,6})?"
     "(?!\\d)"
+    "|(?<!\\d)(?:19|20)\\d{2}[-_.]\\d{1,2}[-_.]\\d{1,2}(?!\\d)"
+    "|(?<!\\d)(?:19|20)\\d{2}年\\d{1,2}月(?:\\d{1,2}[日号])?"
     "|[\\s\\-_.]*(?:\\(\\d+\\)|（\\d+）"
-    "|(?:副本|copy|最终版|终版|最新版?|更新版?|修订版?|修改版?|版本"
+    "|(?:副本|copy|final|最终版|终版|最新版?|更新版?|修订版?|修改后|修改版?|"
+    "版本"
     "|第[一二三四五六七八九十\\d]+版|(?<![a-z])v(?=\\d))"
     "(?:[\\s\\-_.()（）]*\\d{1,3}(?!\\d)[)）]?)?)"
     "|[\\s\\-_.()（）]+";
@@ -278,6 +281,22 @@ sniff_row(struct sniff *s, char *const *cells, size_t n)
 	}
 }
 
+/* True when the header CELLS is one of anju's own county-pack tables
+ * (问题清单, 变化): a county that sends its list back is not sending an
+ * export, though the list has 户编号 and 户主 columns. */
+static bool
+anju_pack_header(char *const *cells, size_t n)
+{
+	static const char *const ours[] = {"问题编码", "问题详情", "已持续天数",
+	                                   "整改期限"};
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(ours) / sizeof(ours[0]); k++)
+			if (strcmp(cells[i], ours[k]) == 0)
+				return true;
+	return false;
+}
+
 enum inbox_kind
 inbox_sniff(const char *path)
 {
@@ -297,6 +316,11 @@ inbox_sniff(const char *path)
 	if (loaded < 0 ||
 	    csvin_open(path, sniff_score, &table, &csv, err, sizeof(err)) != 0)
 		return INBOX_NONE;
+	if (anju_pack_header(csvin_header(csv)->fields,
+	                     csvin_header(csv)->nfields)) {
+		csvin_close(csv);
+		return INBOX_NONE;
+	}
 	sniff_row(&s, csvin_header(csv)->fields, csvin_header(csv)->nfields);
 	csvin_close(csv);
 	/* Ties go to the narrower source: a members export also reads as a

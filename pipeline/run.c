@@ -611,20 +611,31 @@ list_dir(const char *dir, struct run_list *names)
 /*
  * The run this night compares with: the newest run dated before AS_OF (a
  * second run for the same date redoes that night, so it compares with
- * the night before, not with the run it replaces). Sets *PREVIOUS
- * (malloc'd, NULL when none). A run dated after AS_OF refuses the night:
- * latest and the diffs go forward in time only. Returns 0 or an
- * ANJU_EXIT_* code (printed).
+ * the night before, not with the run it replaces), else, when pruning
+ * left none, the newest run of AS_OF itself. Sets *PREVIOUS (malloc'd,
+ * NULL when none). A run dated after AS_OF refuses the night: latest and
+ * the diffs go forward in time only; so does a runs/latest that is not a
+ * link. Returns 0 or an ANJU_EXIT_* code (printed).
  */
 static int
 previous_run(const char *runs, const char *as_of, char **previous)
 {
 	struct run_list names = {0};
 	char path[PATH_MAX];
+	struct stat st;
 	long newest, before;
 	int rc = 0;
 
 	*previous = NULL;
+	/* latest must be the link anju moves: a real folder there (a copy
+	 * that followed the link) would stop the publishing at the end. */
+	snprintf(path, sizeof(path), "%s/latest", runs);
+	if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+		anju_msg(path, 0,
+		         "not a symbolic link: anju cannot move it to the new "
+		         "run; move it away (nothing done)");
+		return ANJU_EXIT_CANTCREAT;
+	}
 	if (list_dir(runs, &names) != 0) {
 		anju_msg(runs, 0, "cannot list: %s", strerror(errno));
 		return ANJU_EXIT_CANTCREAT;
@@ -637,7 +648,11 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		         "--out DIR --previous RUN instead",
 		         as_of, names.v[newest]);
 		rc = ANJU_EXIT_USAGE;
-	} else if ((before = run_newest(names.v, names.n, as_of)) >= 0) {
+	} else if ((before = run_newest(names.v, names.n, as_of)) >= 0 ||
+	           (before = newest) >= 0) {
+		/* No night before left (--keep pruned it): a redo compares
+		 * with the run it redoes, which carries the first_seen dates,
+		 * rather than starting every finding afresh. */
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;

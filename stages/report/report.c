@@ -404,6 +404,16 @@ fixed_row(struct sheet *w, const char *const *cells, size_t n)
 	return sheet_row(w, cells, cells, NULL, n);
 }
 
+/* Write a row of a LABEL and its COUNT (a number in the workbook). */
+static int
+count_row(struct sheet *w, const char *label, const char *count)
+{
+	static const bool counts[2] = {false, true};
+	const char *cells[2] = {label, count};
+
+	return sheet_row(w, cells, cells, counts, 2);
+}
+
 /* Run one fixed SQL statement; prints the error. Returns 0 or -1. */
 static int
 exec_sql(sqlite3 *db, const char *sql)
@@ -1138,12 +1148,12 @@ change_counts(struct sheet *w, sqlite3 *db, sqlite3_stmt *st, const char *as_of,
 	ok = fixed_row(w, (const char *[]){"项目", "内容"}, 2) == 0 &&
 	     fixed_row(w, (const char *[]){"本期核验日期", as_of}, 2) == 0 &&
 	     fixed_row(w, (const char *[]){"上期核验日期", previous}, 2) == 0 &&
-	     fixed_row(w, (const char *[]){"本期新增", num[0]}, 2) == 0 &&
-	     fixed_row(w, (const char *[]){"已整改", num[1]}, 2) == 0 &&
-	     fixed_row(w, (const char *[]){"未整改", num[2]}, 2) == 0;
+	     count_row(w, "本期新增", num[0]) == 0 &&
+	     count_row(w, "已整改", num[1]) == 0 &&
+	     count_row(w, "未整改", num[2]) == 0;
 	cells[0] = label;
 	cells[1] = num[3];
-	return ok && fixed_row(w, cells, 2) == 0 &&
+	return ok && count_row(w, cells[0], cells[1]) == 0 &&
 	               fixed_row(w, (const char *[]){""}, 1) == 0
 	           ? 0
 	           : -1;

@@ -262,6 +262,35 @@ wait_for_stage() {
 	[[ "$output" == *"readme.txt: not an export, not used"* ]]
 }
 
+@test "run: a county's own pack sent back is not an export; a redo keeps history when the night before was pruned; latest must be a link" {
+	nightly_inbox 1 20
+	nightly --as-of 2020-11-01
+	[ "$status" -eq 0 ]
+	# the county returns its 问题清单 with its replies: ignored
+	cp "$TMP/runs/latest/counties/210921/问题清单.csv" "$TMP/inbox/阜蒙县问题清单_整改回复.csv"
+	nightly --as-of 2020-11-02 --keep 1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"阜蒙县问题清单_整改回复.csv: not an export, not used"* ]]
+	assert_eq "20" "$(sqlite3 "$TMP/runs/latest/anju.db" "SELECT count(*) FROM roster_households")"
+	# 2020-11-01 is pruned; a redo of 2020-11-02 compares with the run it
+	# redoes, so first_seen stays 2020-11-01
+	[ "$(runs_state)" = "2020-11-02 -> 2020-11-02" ]
+	nightly --as-of 2020-11-02 --keep 1
+	[ "$status" -eq 0 ]
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["previous"].endswith("/2020-11-02"), m["previous"]' \
+		"$TMP/runs/latest/manifest.json"
+	grep -q ',2020-11-01,1$' "$TMP/runs/latest/diff.csv"
+	# a real folder where the link should be: refused before any stage
+	local target
+	target=$(readlink "$TMP/runs/latest")
+	rm "$TMP/runs/latest"
+	cp -a "$TMP/runs/$target" "$TMP/runs/latest"
+	nightly --as-of 2020-11-03
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"runs/latest: not a symbolic link"* ]]
+	[ -z "$(ls -d "$TMP"/runs/2020-11-03* 2>/dev/null)" ]
+}
+
 @test "run: killed with SIGKILL in each stage, latest stays and the next run succeeds" {
 	# Big enough that every stage runs for a while, even without ASan.
 	nightly_inbox 1 15000

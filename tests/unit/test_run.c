@@ -193,6 +193,15 @@ test_inbox_classify(void **state)
 	                 INBOX_PLATFORM);
 	assert_int_equal(classify("platform_210921_修改20210119.csv", "210921"),
 	                 INBOX_PLATFORM);
+	assert_int_equal(
+	    classify("platform_210921_2021年1月10日.csv", "210921"),
+	    INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_2021.1.9.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921（修改后）.csv", "210921"),
+	                 INBOX_PLATFORM);
+	assert_int_equal(classify("platform_210921_final.csv", "210921"),
+	                 INBOX_PLATFORM);
 	/* a bare number is a part, not a version */
 	assert_int_equal(classify("platform_1.csv", "1"), INBOX_PLATFORM);
 	assert_int_equal(classify("platform_2.csv", "2"), INBOX_PLATFORM);
