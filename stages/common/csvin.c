@@ -489,7 +489,8 @@ file_line(struct csvin *in, const char **s, size_t *len, bool *too_long)
 	}
 	*s = in->dec + start;
 	in->dpos = in->dscan = next;
-	if (n > 0 && (*s)[n - 1] == '\r')
+	/* CRLF, and CR CR LF (a CRLF file written again in text mode) */
+	while (n > 0 && (*s)[n - 1] == '\r')
 		n--;
 	*len = n;
 	in->lineno++;

@@ -594,11 +594,18 @@ resolve_place(struct ingest *in, struct op *op)
 
 	memset(&op->place, 0, sizeof(op->place));
 	if (*code != '\0') {
-		if (divisions_check_code(in->div, code, &op->place) == DIV_OK &&
-		    op->place.village[0] != '\0')
+		bool known =
+		    divisions_check_code(in->div, code, &op->place) == DIV_OK;
+
+		if (known && op->place.village[0] != '\0')
 			return;
 		memset(&op->place, 0, sizeof(op->place));
-		pend(in, op, "D05", "行政区划代码%s在区划表中不存在", code);
+		if (known)
+			pend(in, op, "D05",
+			     "行政区划代码%s是县或乡镇的代码，不是村的", code);
+		else
+			pend(in, op, "D05", "行政区划代码%s在区划表中不存在",
+			     code);
 	}
 	if (*county == '\0' && *village == '\0') {
 		if (*code == '\0')

@@ -122,25 +122,31 @@ record_rank(const struct verify_record *r)
 
 /*
  * R as things stood at AS_OF: a start, completion or acceptance dated
- * after it has not happened yet (an acceptance with it), so a typo in a
- * date never makes a house safe early. V05 still reports such dates from
- * R itself. AS_OF NULL: R as it is.
+ * after it has not happened yet, and the acceptance result with it, so a
+ * typo in a date never makes a house safe early. V05 still reports such
+ * dates from R itself. AS_OF NULL: no date is later.
  */
 static struct verify_record
 as_of_view(const struct verify_record *r, const char *as_of)
 {
 	struct verify_record v = *r;
+	bool later = false;
 
-	if (as_of == NULL)
-		return v;
-	if (*v.start != '\0' && strcmp(v.start, as_of) > 0)
-		*v.start = '\0';
-	if (*v.completion != '\0' && strcmp(v.completion, as_of) > 0)
-		*v.completion = '\0';
-	if (*v.acceptance != '\0' && strcmp(v.acceptance, as_of) > 0) {
-		*v.acceptance = '\0';
-		*v.result = '\0';
+	if (as_of != NULL) {
+		char *dates[3] = {v.start, v.completion, v.acceptance};
+
+		for (int i = 0; i < 3; i++)
+			if (*dates[i] != '\0' && strcmp(dates[i], as_of) > 0) {
+				*dates[i] = '\0';
+				later = true;
+			}
 	}
+	/* A renovation that had not started, finished or been accepted by
+	 * AS_OF has no acceptance result yet; nor does one with nothing
+	 * behind its result (no type, no date): 合格 alone proves nothing. */
+	if (later || (*v.renovation == '\0' && *v.start == '\0' &&
+	              *v.completion == '\0' && *v.acceptance == '\0'))
+		*v.result = '\0';
 	return v;
 }
 

@@ -441,3 +441,18 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	assert_eq "6|no usable key: 户编号 turned into scientific notation by Excel" "$(q "SELECT line, reason FROM rejects")"
 	assert_accounting_balances
 }
+
+@test "CR CR LF line ends (a CRLF file saved again in text mode), a quoted cell across them" {
+	printf '户主姓名,户主身份证号,县,乡镇,村,备注\r\r\n王小明,21092119650812001X,阜蒙县,佛寺镇,团山子村,"a\r\r\nb"\r\r\n李四,210921197003040027,阜蒙县,佛寺镇,团山子村,\r\r\n' > "$TMP/crcrlf.csv"
+	ingest --kind platform "$TMP/crcrlf.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|2|0" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+}
+
+@test "a county or township code in the village code column: D05 says so, and the names are used" {
+	printf '户主姓名,户主身份证号,县,乡镇,村,行政区划代码\n王小明,21092119650812001X,阜蒙县,佛寺镇,团山子村,210921103\n' > "$TMP/code.csv"
+	ingest --kind platform "$TMP/code.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D05|行政区划代码210921103是县或乡镇的代码，不是村的" "$(q "SELECT code, detail FROM findings")"
+	assert_eq "210921103203" "$(q "SELECT village_code FROM platform_records")"
+}

@@ -650,6 +650,30 @@ test_future_dates_not_yet(void **state)
 	assert_int_equal(nfind(db, "V05", "H2"), 1);
 }
 
+/* 合格 with nothing behind it (no renovation type, no date) proves
+ * nothing; nor does 合格 on a renovation finished after the as-of date. */
+static void
+test_pass_without_renovation(void **state)
+{
+	sqlite3 *db = *state;
+	sqlite3_int64 r1 =
+	    add_rec(db, add_hh(db, "H1", "210921100201", 3), "R1");
+	sqlite3_int64 r2 =
+	    add_rec(db, add_hh(db, "H2", "210921100201", 3), "R2");
+
+	set(db, r1, "safety_grade", "D");
+	set(db, r1, "acceptance_result", "pass");
+	set(db, r2, "safety_grade", "D");
+	set(db, r2, "renovation_type", "原址翻建");
+	set(db, r2, "start_date", "2020-03-01");
+	set(db, r2, "completion_date", "2020-09-01"); /* after AS_OF */
+	set(db, r2, "acceptance_result", "pass");
+	run_verify(db);
+	assert_status(db, "H1", "未保障");
+	assert_int_equal(nfind(db, "V01", "H1"), 1);
+	assert_status(db, "H2", "改造中");
+}
+
 /* Grade D and a renovation typed in but never started: 未保障 and V01,
  * so the household is on its county's problem list. */
 static void
@@ -896,6 +920,7 @@ main(void)
 	    T(test_v06_means_without_evidence),
 	    T(test_v01_renovation_not_started),
 	    T(test_future_dates_not_yet),
+	    T(test_pass_without_renovation),
 	    T(test_v07_in_progress),
 	    T(test_v08_photos),
 	    T(test_v08_no_photo_columns),
