@@ -204,9 +204,12 @@ inbox_select(const struct inbox_entry *entries, size_t n,
 			/* Recognised by content: its whole name is the
 			 * series, so its later versions still replace it. */
 			kind[i] = entries[i].by_header - 1;
+			const char *ext = strrchr(entries[i].name, '.');
+
 			series_key(entries[i].name,
-			           strcspn(entries[i].name, "."), series[i],
-			           sizeof(series[i]));
+			           ext != NULL ? (size_t)(ext - entries[i].name)
+			                       : strlen(entries[i].name),
+			           series[i], sizeof(series[i]));
 		}
 	}
 	for (size_t i = 0; i < n; i++) {

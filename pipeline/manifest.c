@@ -286,3 +286,19 @@ out:
 	sqlite3_close(db);
 	return rc;
 }
+
+bool
+manifest_had_previous(const char *run_dir)
+{
+	char path[4096];
+	json_error_t err;
+	json_t *root;
+	bool had;
+
+	snprintf(path, sizeof(path), "%s/manifest.json", run_dir);
+	if ((root = json_load_file(path, 0, &err)) == NULL)
+		return false;
+	had = json_is_string(json_object_get(root, "previous"));
+	json_decref(root);
+	return had;
+}

@@ -648,13 +648,17 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		         "--out DIR --previous RUN instead",
 		         as_of, names.v[newest]);
 		rc = ANJU_EXIT_USAGE;
-	} else if ((before = run_newest(names.v, names.n, as_of)) >= 0 ||
-	           (before = newest) >= 0) {
-		/* No night before left (--keep pruned it): a redo compares
-		 * with the run it redoes, which carries the first_seen dates,
-		 * rather than starting every finding afresh. */
+	} else if ((before = run_newest(names.v, names.n, as_of)) >= 0) {
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
+			rc = ANJU_EXIT_SOFTWARE;
+	} else if (newest >= 0) {
+		/* A redo whose night before is gone: if --keep pruned it, the
+		 * run redone carries the first_seen dates, so compare with it;
+		 * if there never was one, this is still the first night. */
+		snprintf(path, sizeof(path), "%s/%s", runs, names.v[newest]);
+		if (manifest_had_previous(path) &&
+		    (*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
 	}
 	run_list_free(&names);

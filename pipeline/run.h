@@ -223,4 +223,8 @@ struct run_facts {
 int manifest_write(const char *dir, const char *db,
                    const struct run_facts *facts);
 
+/* True when the published run in RUN_DIR was compared with an earlier
+ * run (its manifest.json's "previous" is set). */
+bool manifest_had_previous(const char *run_dir);
+
 #endif

@@ -725,14 +725,23 @@ count_byte(const char *s, size_t n, char c)
 	return k;
 }
 
-/* Number of CRs in S[0..N) that no LF follows. */
+/* Number of line ends in S[0..N) made of CRs alone: runs of CR that no
+ * LF follows (a run ending in LF, CRLF or CR CR LF, is an LF line end).
+ * A run at the end of S counts only when S is the WHOLE_FILE: the LF may
+ * be the next byte. */
 static size_t
-bare_crs(const char *s, size_t n)
+bare_crs(const char *s, size_t n, bool whole_file)
 {
-	size_t k = 0;
+	size_t k = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++)
-		k += s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n');
+	while (i < n) {
+		if (s[i++] != '\r')
+			continue;
+		while (i < n && s[i] == '\r')
+			i++;
+		if (i < n ? s[i] != '\n' : whole_file)
+			k++;
+	}
 	return k;
 }
 
@@ -792,7 +801,8 @@ sniff(struct csvin *in, char *err, size_t errlen)
 	/* Lines that end with CR alone (Excel for Mac's "CSV (Macintosh)"):
 	 * more CRs without an LF after them than LFs in the first block (an
 	 * LF may still stand inside a quoted cell, Excel's Alt+Enter). */
-	if (bare_crs(in->dec, in->dend) > count_byte(in->dec, in->dend, '\n')) {
+	if (bare_crs(in->dec, in->dend, in->eof) >
+	    count_byte(in->dec, in->dend, '\n')) {
 		in->cr_lines = true;
 		for (char *p = in->dec;
 		     (p = memchr(p, '\r', in->dend - (size_t)(p - in->dec))) !=

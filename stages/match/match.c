@@ -48,9 +48,12 @@ id_solid(const struct party *p)
 static int
 id_damaged(const struct party *p)
 {
+	size_t n = p->id != NULL ? strlen(p->id) : 0;
+
+	/* digits (and X) only: "身份证号待补充" on both sides is no ID */
 	return (p->state == ID_BAD_CHECK || p->state == ID_EXCEL_000 ||
 	        p->state == ID_MALFORMED) &&
-	       p->id != NULL && strlen(p->id) >= 15;
+	       n >= 15 && strspn(p->id, "0123456789X") == n;
 }
 
 static int

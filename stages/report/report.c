@@ -100,8 +100,11 @@ report_rate(long verified, long households, char *buf, size_t buflen)
 	return buf;
 }
 
-/* Compiled once: ID-like runs (malformed ones too: 19 digits, an X inside,
- * letters typed after it), not glued to other digits or after a letter;
+/* Compiled once: ID-like runs, not glued to other digits or after a
+ * letter: 15 to 20 digits or X with a birth year (19xx, 20xx) where an
+ * ID has it, malformed ones too (19 digits, an X inside, letters typed
+ * after), or a 15-digit legacy ID with its yymmdd; a 户编号 has no birth
+ * date there and stays readable;
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -123,8 +126,9 @@ id_pattern_get(void)
 
 	if (id_pattern == NULL)
 		id_pattern = pcre2_compile(
-		    (PCRE2_SPTR) "(?<![0-9A-Za-z])[0-9][0-9Xx]{14,19}"
-		                 "(?![0-9])",
+		    (PCRE2_SPTR) "(?<![0-9A-Za-z])(?:[0-9]{6}(?:19|20)[0-9]"
+		                 "[0-9Xx]{6,11}|[0-9]{8}(?:0[1-9]|1[0-2])"
+		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL)
 		id_match =

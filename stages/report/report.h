@@ -55,10 +55,11 @@ char *report_cell(enum report_cell kind, const char *value, bool mask);
 
 /*
  * TEXT with every run of 15 to 20 characters that may be an ID number,
- * well formed or not (digits and X, starting with a digit, not inside a
- * longer number or glued after a letter) masked as id_mask() does: a
- * malformed ID still tells a birth date. Returns a malloc'd string (caller
- * frees) or NULL on ENOMEM or a pattern failure.
+ * well formed or not (digits and X with a birth year where an ID has it,
+ * or a 15-digit legacy ID with its yymmdd; not inside a longer number or
+ * glued after a letter) masked as id_mask() does: a malformed ID still
+ * tells a birth date, while a 户编号 stays readable. Returns a malloc'd string
+ * (caller frees) or NULL on ENOMEM or a pattern failure.
  */
 char *report_mask_ids(const char *text);
 

@@ -141,11 +141,15 @@ as_of_view(const struct verify_record *r, const char *as_of)
 				later = true;
 			}
 	}
-	/* A renovation that had not started, finished or been accepted by
-	 * AS_OF has no acceptance result yet; nor does one with nothing
-	 * behind its result (no type, no date): 合格 alone proves nothing. */
-	if (later || (*v.renovation == '\0' && *v.start == '\0' &&
-	              *v.completion == '\0' && *v.acceptance == '\0'))
+	/* No acceptance yet: one dated later, or none dated while the work
+	 * started or finished later. An acceptance dated in time keeps its
+	 * result (V05 reports the odd dates). */
+	if (later && *v.acceptance == '\0')
+		*v.result = '\0';
+	/* 合格 with nothing behind it (no type, no date) proves nothing; a
+	 * failure stays a failure (V04). */
+	if (strcmp(v.result, "pass") == 0 && *v.renovation == '\0' &&
+	    *v.start == '\0' && *v.completion == '\0' && *v.acceptance == '\0')
 		*v.result = '\0';
 	return v;
 }

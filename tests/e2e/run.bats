@@ -266,6 +266,12 @@ wait_for_stage() {
 	nightly_inbox 1 20
 	nightly --as-of 2020-11-01
 	[ "$status" -eq 0 ]
+	# a redo of the first night is still a first night: all new
+	nightly --as-of 2020-11-01
+	[ "$status" -eq 0 ]
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["previous"] is None, m["previous"]' \
+		"$TMP/runs/latest/manifest.json"
+	! grep -q '^persisting,' "$TMP/runs/latest/diff.csv"
 	# the county returns its 问题清单 with its replies: ignored
 	cp "$TMP/runs/latest/counties/210921/问题清单.csv" "$TMP/inbox/阜蒙县问题清单_整改回复.csv"
 	nightly --as-of 2020-11-02 --keep 1

@@ -680,6 +680,19 @@ test_same_malformed_id(void **state)
 	assert_int_equal(nfind(db, "M01", "H2", NULL), 1);
 }
 
+/* Words typed in the ID column on both sides are no ID to match by. */
+static void
+test_words_are_no_id(void **state)
+{
+	sqlite3 *db = *state;
+
+	add_hh(db, "H1", V1, "张三", "身份证号待补充", "malformed", 3);
+	add_rec(db, "R1", V9, "张三", "身份证号待补充", "malformed", 3, POOR,
+	        1);
+	run_match(db, NULL);
+	assert_int_equal(count_sql(db, "SELECT count(*) FROM matches"), 0);
+}
+
 static void
 test_repair_swap_000_sci(void **state)
 {
@@ -922,6 +935,7 @@ main(void)
 	    T(test_repair_needs_name_and_county),
 	    T(test_same_damaged_id),
 	    T(test_same_malformed_id),
+	    T(test_words_are_no_id),
 	    T(test_shared_damaged_id),
 	    T(test_head_on_two_households),
 	    T(test_member_in_two_households),

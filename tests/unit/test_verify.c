@@ -674,6 +674,20 @@ test_pass_without_renovation(void **state)
 	assert_status(db, "H2", "改造中");
 }
 
+/* 不合格 with nothing behind it is still a failure (V04). */
+static void
+test_fail_alone(void **state)
+{
+	sqlite3 *db = *state;
+	sqlite3_int64 r =
+	    add_rec(db, add_hh(db, "H1", "210921100201", 3), "R1");
+
+	set(db, r, "acceptance_result", "fail");
+	run_verify(db);
+	assert_status(db, "H1", "未保障");
+	assert_int_equal(nfind(db, "V04", "H1"), 1);
+}
+
 /* Grade D and a renovation typed in but never started: 未保障 and V01,
  * so the household is on its county's problem list. */
 static void
@@ -921,6 +935,7 @@ main(void)
 	    T(test_v01_renovation_not_started),
 	    T(test_future_dates_not_yet),
 	    T(test_pass_without_renovation),
+	    T(test_fail_alone),
 	    T(test_v07_in_progress),
 	    T(test_v08_photos),
 	    T(test_v08_no_photo_columns),
