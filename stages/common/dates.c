@@ -167,14 +167,42 @@ skip(const char **s, const char *prefix)
  * Y-M-D with '-', '/' or '.' (the same twice), or 2020年4月30日 (日 or 号
  * optional). S has no spaces.
  */
+/*
+ * A date written with the year last, 30/04/2020 or 04/30/2020: read only
+ * when one of the first two numbers is over 12, so the order is beyond
+ * doubt; 04/05/2020 could be either and is refused, never guessed.
+ */
+static enum date_result
+parse_year_last(const char *s, char iso[11])
+{
+	int a, b, y;
+	char sep;
+
+	if (!read_digits(&s, 1, 2, &a))
+		return DATE_BAD;
+	sep = *s;
+	if (sep != '/' && sep != '-' && sep != '.')
+		return DATE_BAD;
+	s++;
+	if (!read_digits(&s, 1, 2, &b) || *s++ != sep ||
+	    !read_digits(&s, 4, 4, &y) || *s != '\0')
+		return DATE_BAD;
+	if (a > 12 && b <= 12)
+		return put_iso(y, b, a, iso);
+	if (b > 12 && a <= 12)
+		return put_iso(y, a, b, iso);
+	return DATE_BAD;
+}
+
 static enum date_result
 parse_ymd(const char *s, char iso[11])
 {
+	const char *start = s;
 	int y, m, d;
 	char sep;
 
 	if (!read_digits(&s, 4, 4, &y))
-		return DATE_BAD;
+		return parse_year_last(start, iso);
 	if (skip(&s, "年")) {
 		if (!read_digits(&s, 1, 2, &m) || !skip(&s, "月") ||
 		    !read_digits(&s, 1, 2, &d))

@@ -48,6 +48,20 @@ test_forms(void **state)
 	ok("2020 年 4 月 30 日", "2020-04-30");
 }
 
+/* Year last: read only when the day is beyond doubt. */
+static void
+test_year_last(void **state)
+{
+	(void)state;
+	ok("30/04/2020", "2020-04-30");
+	ok("04/30/2020", "2020-04-30");
+	ok("30.4.2020", "2020-04-30");
+	bad("04/05/2020"); /* April 5 or May 4: never guessed */
+	bad("31/02/2020");
+	bad("30/04/20");
+	bad("13/13/2020");
+}
+
 static void
 test_excel_serial(void **state)
 {
@@ -82,7 +96,7 @@ test_impossible(void **state)
 	bad("20201301");
 	bad("2020-04/30");
 	bad("2020-04-30-");
-	bad("30/04/2020");
+	bad("04/05/2020"); /* day or month first: not guessed */
 	bad("昨天");
 	bad("2020年4月");
 	bad("\xff");
@@ -167,6 +181,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_forms),
 	    cmocka_unit_test(test_excel_serial),
+	    cmocka_unit_test(test_year_last),
 	    cmocka_unit_test(test_impossible),
 	    cmocka_unit_test(test_feb29),
 	    cmocka_unit_test(test_empty),
