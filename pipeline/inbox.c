@@ -26,14 +26,15 @@
 
 /*
  * Name patterns per source: the prefix, and the extension every export
- * ends with. Matched apart, because PCRE2 matches nothing across bytes
- * that are not UTF-8 (a name in GBK) and the series between them may
- * hold such bytes.
+ * ends with. 建档立卡 starts the names of all three (建档立卡贫困户花名册,
+ * 建档立卡户危房改造档案, 建档立卡贫困户家庭成员): the words after it decide.
+ * Matched apart, because PCRE2 matches nothing across bytes that are not UTF-8
+ * (a name in GBK) and the series between them may hold such bytes.
  */
 static const char *const kind_pattern[INBOX_KINDS] = {
-    "^(?:platform|危房|农户档案|住房安全)",
-    "^(?:roster|花名册|建档立卡)",
-    "^(?:members|家庭成员)",
+    "^(?:platform|危房|农户档案|住房安全|建档立卡.*(?:危房|档案))",
+    "^(?:roster|花名册|建档立卡(?!.*(?:家庭成员|危房|档案)))",
+    "^(?:members|家庭成员|建档立卡.*家庭成员)",
 };
 static const char ext_pattern[] = "\\.(?:csv|tsv|txt)$";
 

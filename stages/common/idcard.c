@@ -158,32 +158,6 @@ drop_chars(char *c, const char *set)
 	*w = '\0';
 }
 
-/* Length of the quote mark C starts with (' " ` or “ ” ‘ ’), or 0. */
-static size_t
-quote_len(const char *c)
-{
-	static const char *const marks[] = {"\u201c", "\u201d", "\u2018",
-	                                    "\u2019"};
-
-	if (*c == '\'' || *c == '"' || *c == '`')
-		return 1;
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if (strncmp(c, marks[i], strlen(marks[i])) == 0)
-			return strlen(marks[i]);
-	return 0;
-}
-
-/* Length of the quote mark C[0..N) ends with, or 0. */
-static size_t
-quote_len_end(const char *c, size_t n)
-{
-	if (n >= 1 && quote_len(c + n - 1) == 1)
-		return 1;
-	if (n >= 3 && quote_len(c + n - 3) == 3)
-		return 3;
-	return 0;
-}
-
 /*
  * What people and systems wrap around the number in an ID cell, taken off
  * C (cleaned text, spaces gone, in place):
@@ -204,11 +178,11 @@ tidy_id(char *c)
 
 	if (colon != NULL && digit != NULL && digit > colon)
 		memmove(c, colon + 1, strlen(colon + 1) + 1);
-	if (c[0] == '=' && quote_len(c + 1) > 0)
+	if (c[0] == '=' && text_quote_len(c + 1) > 0)
 		memmove(c, c + 1, strlen(c));
-	while ((q = quote_len(c)) > 0)
+	while ((q = text_quote_len(c)) > 0)
 		memmove(c, c + q, strlen(c + q) + 1);
-	while ((n = strlen(c)) > 0 && (q = quote_len_end(c, n)) > 0)
+	while ((n = strlen(c)) > 0 && (q = text_quote_len_end(c, n)) > 0)
 		c[n - q] = '\0';
 	n = strlen(c);
 	if (n > 0 && c[n - 1] == ')' && (open = strrchr(c, '(')) != NULL &&

@@ -369,6 +369,30 @@ text_is_placeholder(const char *s)
 	return true;
 }
 
+size_t
+text_quote_len(const char *s)
+{
+	static const char *const marks[] = {"\u201c", "\u201d", "\u2018",
+	                                    "\u2019"};
+
+	if (*s == '\'' || *s == '"' || *s == '`')
+		return 1;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strncmp(s, marks[i], strlen(marks[i])) == 0)
+			return strlen(marks[i]);
+	return 0;
+}
+
+size_t
+text_quote_len_end(const char *s, size_t n)
+{
+	if (n >= 1 && text_quote_len(s + n - 1) == 1)
+		return 1;
+	if (n >= 3 && text_quote_len(s + n - 3) == 3)
+		return 3;
+	return 0;
+}
+
 uint64_t
 text_hash_n(const void *p, size_t len)
 {

@@ -70,6 +70,13 @@ bool text_is_total_label(const char *s);
  */
 bool text_is_placeholder(const char *s);
 
+/* Length in bytes of the quote mark S starts with (' " ` or “ ” ‘ ’), or
+ * 0. */
+size_t text_quote_len(const char *s);
+
+/* Length in bytes of the quote mark S[0..N) ends with, or 0. */
+size_t text_quote_len_end(const char *s, size_t n);
+
 /*
  * 64-bit hash (XXH3, libxxhash) of the NUL-terminated S, for the
  * in-memory hash tables of the stages and for grouping equal values (no

@@ -956,7 +956,7 @@ tidy_household_id(struct ingest *in)
 {
 	int f = field_index(in, "household_id");
 	const char *v;
-	size_t n, start = 0;
+	size_t n, q, start = 0;
 	char *c;
 
 	if (f < 0 || (v = in->fields[f]) == NULL || *v == '\0')
@@ -965,12 +965,12 @@ tidy_household_id(struct ingest *in)
 	if (strpbrk(v, "Ee") != NULL && strspn(v, "0123456789.") > 0 &&
 	    strchr(v, '+') != NULL)
 		return false;
-	if (v[0] == '=' && n > 1 && v[1] == '"')
+	if (v[0] == '=' && n > 1 && text_quote_len(v + 1) > 0)
 		start = 1;
-	while (start < n && strchr("'`\"", v[start]) != NULL)
-		start++;
-	while (n > start && v[n - 1] == '"')
-		n--;
+	while (start < n && (q = text_quote_len(v + start)) > 0)
+		start += q;
+	while (n > start && (q = text_quote_len_end(v + start, n - start)) > 0)
+		n -= q;
 	if (n - start > 2 && memcmp(v + n - 2, ".0", 2) == 0 &&
 	    strspn(v + start, "0123456789") == n - start - 2)
 		n -= 2;

@@ -431,14 +431,15 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 }
 
 @test "户编号 as spreadsheets leave it: text marks and .0 taken off, scientific notation rejected" {
-	printf '户编号,姓名,证件号码,与户主关系\n'"'"'02109210010001,王五,210921195511200032,户主\n="02109210010001",王六,210921197003040027,配偶\n2109210010002.0,李四,21092119650812001X,户主\n=\"2109210010003.0\",赵六,210921196508120028,户主\n2.10921E+13,张三,210921195511200032,户主\n' > "$TMP/m.csv"
+	printf '户编号,姓名,证件号码,与户主关系\n'"'"'02109210010001,王五,210921195511200032,户主\n="02109210010001",王六,210921197003040027,配偶\n2109210010002.0,李四,21092119650812001X,户主\n=\"2109210010003.0\",赵六,210921196508120028,户主\n\u201c2109210010003\u201d,赵七,210921197003040027,配偶\n2.10921E+13,张三,210921195511200032,户主\n' > "$TMP/m.csv"
 	ingest --kind members "$TMP/m.csv"
 	[ "$status" -eq 0 ]
 	assert_eq "02109210010001|王五
 02109210010001|王六
 2109210010002|李四
-2109210010003|赵六" "$(q "SELECT household_id, name FROM members ORDER BY line")"
-	assert_eq "6|no usable key: 户编号 turned into scientific notation by Excel" "$(q "SELECT line, reason FROM rejects")"
+2109210010003|赵六
+2109210010003|赵七" "$(q "SELECT household_id, name FROM members ORDER BY line")"
+	assert_eq "7|no usable key: 户编号 turned into scientific notation by Excel" "$(q "SELECT line, reason FROM rejects")"
 	assert_accounting_balances
 }
 

@@ -202,6 +202,13 @@ test_inbox_classify(void **state)
 	                 INBOX_PLATFORM);
 	assert_int_equal(classify("platform_210921_final.csv", "210921"),
 	                 INBOX_PLATFORM);
+	/* 建档立卡 starts all three; the words after it decide */
+	assert_int_equal(classify("建档立卡贫困户花名册.csv", NULL),
+	                 INBOX_ROSTER);
+	assert_int_equal(classify("建档立卡贫困户家庭成员.csv", NULL),
+	                 INBOX_MEMBERS);
+	assert_int_equal(classify("建档立卡户危房改造档案.csv", NULL),
+	                 INBOX_PLATFORM);
 	/* a bare number is a part, not a version */
 	assert_int_equal(classify("platform_1.csv", "1"), INBOX_PLATFORM);
 	assert_int_equal(classify("platform_2.csv", "2"), INBOX_PLATFORM);

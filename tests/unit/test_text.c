@@ -168,6 +168,22 @@ test_hash(void **state)
 }
 
 static void
+test_quote_len(void **state)
+{
+	(void)state;
+	assert_int_equal(text_quote_len("\"x"), 1);
+	assert_int_equal(text_quote_len("'x"), 1);
+	assert_int_equal(text_quote_len("\u201cx"), 3);
+	assert_int_equal(text_quote_len("\u2018x"), 3);
+	assert_int_equal(text_quote_len("x"), 0);
+	assert_int_equal(text_quote_len(""), 0);
+	assert_int_equal(text_quote_len_end("x\u201d", strlen("x\u201d")), 3);
+	assert_int_equal(text_quote_len_end("x\"", 2), 1);
+	assert_int_equal(text_quote_len_end("x", 1), 0);
+	assert_int_equal(text_quote_len_end("", 0), 0);
+}
+
+static void
 test_placeholder(void **state)
 {
 	(void)state;
@@ -233,6 +249,7 @@ main(void)
 	    cmocka_unit_test(test_hash),
 	    cmocka_unit_test(test_is_clean),
 	    cmocka_unit_test(test_placeholder),
+	    cmocka_unit_test(test_quote_len),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
