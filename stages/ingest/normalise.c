@@ -909,11 +909,15 @@ total_row(const struct csvin_row *row)
 	bool total = false;
 
 	for (i = 0; i < row->nfields && seen < 2 && !total; i++) {
-		char *c = text_clean(row->fields[i]);
+		const char *cell = row->fields[i];
+		size_t len;
+		/* every row passes here: clean only a cell that needs it */
+		char *c = text_is_clean(cell, &len) ? NULL : text_clean(cell);
+		const char *v = c != NULL ? c : cell;
 
-		if (c != NULL && *c != '\0') {
+		if (*v != '\0') {
 			seen++;
-			total = text_is_total_label(c);
+			total = text_is_total_label(v);
 		}
 		free(c);
 	}

@@ -61,13 +61,22 @@ match_arena_free(struct arena *a)
 	a->head = NULL;
 }
 
-int
-match_strmap_init(struct strmap *m, size_t n)
+/* Slots for N keys: a power of two, at most half full. */
+static size_t
+table_cap(size_t n)
 {
 	size_t cap = 16;
 
 	while (cap < n * 2)
 		cap *= 2;
+	return cap;
+}
+
+int
+match_strmap_init(struct strmap *m, size_t n)
+{
+	size_t cap = table_cap(n);
+
 	m->cap = cap;
 	m->keys = calloc(cap, sizeof(*m->keys));
 	m->vals = malloc(cap * sizeof(*m->vals));
@@ -130,10 +139,8 @@ match_id_pack(const char *id)
 int
 match_idmap_init(struct idmap *m, size_t n)
 {
-	size_t cap = 16;
+	size_t cap = table_cap(n);
 
-	while (cap < n * 2)
-		cap *= 2;
 	m->cap = cap;
 	m->keys = calloc(cap, sizeof(*m->keys));
 	m->vals = malloc(cap * sizeof(*m->vals));

@@ -41,32 +41,36 @@ code_name(const char *code)
 	return c != NULL ? c->name : "";
 }
 
+/* The Chinese word of the value V in the table WORDS (N pairs of value,
+ * word); V itself when it has none, "" for NULL. */
+static const char *
+word_of(const char *v, const char *const (*words)[2], size_t n)
+{
+	if (v == NULL)
+		return "";
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, words[i][0]) == 0)
+			return words[i][1];
+	return v;
+}
+
 static const char *
 severity_name(const char *severity)
 {
-	if (severity == NULL)
-		return "";
-	if (strcmp(severity, "high") == 0)
-		return "高";
-	if (strcmp(severity, "medium") == 0)
-		return "中";
-	if (strcmp(severity, "low") == 0)
-		return "低";
-	return severity;
+	static const char *const words[][2] = {
+	    {"high", "高"}, {"medium", "中"}, {"low", "低"}};
+
+	return word_of(severity, words, NELEM(words));
 }
 
 static const char *
 change_name(const char *change)
 {
-	if (change == NULL)
-		return "";
-	if (strcmp(change, "new") == 0)
-		return "本期新增";
-	if (strcmp(change, "persisting") == 0)
-		return "未整改";
-	if (strcmp(change, "resolved") == 0)
-		return "已整改";
-	return change;
+	static const char *const words[][2] = {{"new", "本期新增"},
+	                                       {"persisting", "未整改"},
+	                                       {"resolved", "已整改"}};
+
+	return word_of(change, words, NELEM(words));
 }
 
 bool
