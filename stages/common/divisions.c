@@ -130,6 +130,7 @@ struct cache_entry {
 
 struct divisions {
 	sqlite3 *db;
+	char *file; /* the SQLite file opened; NULL: imported into memory */
 	sqlite3_stmt *st[ST_COUNT];
 	char *name_buf; /* last divisions_name() answer */
 	struct cache_entry *cache;
@@ -914,6 +915,10 @@ open_source(struct divisions *d, const char *path, char *err, size_t errlen)
 		 * take and drop the file lock each time */
 		sqlite3_exec(d->db, "PRAGMA mmap_size = 268435456; BEGIN", NULL,
 		             NULL, NULL);
+		if ((d->file = strdup(path)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return ANJU_EXIT_SOFTWARE;
+		}
 		return ANJU_EXIT_OK;
 	}
 	if (sqlite3_open(":memory:", &d->db) != SQLITE_OK) {
@@ -953,6 +958,55 @@ divisions_open(const char *path, struct divisions **out, char *err,
 	return ANJU_EXIT_OK;
 }
 
+/* Give C a copy of D's in-memory database. */
+static int
+copy_memory(const struct divisions *d, struct divisions *c, char *err,
+            size_t errlen)
+{
+	sqlite3_int64 size;
+	unsigned char *bytes = sqlite3_serialize(d->db, "main", &size, 0);
+
+	if (bytes == NULL || sqlite3_open(":memory:", &c->db) != SQLITE_OK) {
+		sqlite3_free(bytes);
+		snprintf(err, errlen, "out of memory");
+		return ANJU_EXIT_SOFTWARE;
+	}
+	if (sqlite3_deserialize(c->db, "main", bytes, size, size,
+	                        SQLITE_DESERIALIZE_FREEONCLOSE |
+	                            SQLITE_DESERIALIZE_RESIZEABLE) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "cannot copy the division table: %s",
+		         sqlite3_errmsg(c->db));
+		return ANJU_EXIT_SOFTWARE;
+	}
+	return ANJU_EXIT_OK;
+}
+
+int
+divisions_clone(const struct divisions *d, struct divisions **out, char *err,
+                size_t errlen)
+{
+	struct divisions *c;
+	int rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return ANJU_EXIT_SOFTWARE;
+	}
+	rc = d->file != NULL ? open_source(c, d->file, err, errlen)
+	                     : copy_memory(d, c, err, errlen);
+	if (rc == ANJU_EXIT_OK)
+		rc = prepare_statements(c, d->file ? d->file : "(copy)", err,
+		                        errlen);
+	if (rc != ANJU_EXIT_OK) {
+		divisions_close(c);
+		return rc;
+	}
+	*out = c;
+	return ANJU_EXIT_OK;
+}
+
 void
 divisions_close(struct divisions *d)
 {
@@ -963,6 +1017,7 @@ divisions_close(struct divisions *d)
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(d->st[i]);
 	sqlite3_close(d->db);
+	free(d->file);
 	for (i = 0; i < d->cache_cap; i++)
 		free(d->cache[i].key);
 	free(d->cache);

@@ -33,6 +33,16 @@ int divisions_open(const char *path, struct divisions **out, char *err,
 void divisions_close(struct divisions *d);
 
 /*
+ * A second handle on the table D has open, for another thread (a handle
+ * belongs to one thread at a time): the same file opened again, or a copy
+ * of a table imported into memory. Its lookup cache starts empty. Returns
+ * 0 and *OUT (free with divisions_close) or an ANJU_EXIT_* code with the
+ * reason in ERR.
+ */
+int divisions_clone(const struct divisions *d, struct divisions **out,
+                    char *err, size_t errlen);
+
+/*
  * Build the SQLite division database at DB_PATH from the CSV file or
  * directory at SRC (code,name columns; level from the code length 2, 4, 6,
  * 9 or 12, or from trailing zero groups of a 12-digit code: 210921000000

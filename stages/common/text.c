@@ -355,9 +355,18 @@ text_is_placeholder(const char *s)
 
 	if (s == NULL || *s == '\0')
 		return false;
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcasecmp(s, words[i]) == 0)
-			return true;
+	/* Called on nearly every cell: most are longer than any word (6
+	 * bytes) and start with no mark (whose first bytes are ASCII or
+	 * 0xE2), which settles them without a comparison. */
+	if (strchr("/\\-_ \xE2", *s) == NULL) {
+		if (strnlen(s, 7) > 6)
+			return false;
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if ((*s | 0x20) == (*words[i] | 0x20) &&
+			    strcasecmp(s, words[i]) == 0)
+				return true;
+		return false;
+	}
 	while (*p != '\0') {
 		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 			if (strncmp(p, marks[i], strlen(marks[i])) == 0)
@@ -377,6 +386,8 @@ text_quote_len(const char *s)
 
 	if (*s == '\'' || *s == '"' || *s == '`')
 		return 1;
+	if ((unsigned char)*s != 0xE2) /* each mark's first byte */
+		return 0;
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 		if (strncmp(s, marks[i], strlen(marks[i])) == 0)
 			return strlen(marks[i]);

@@ -290,6 +290,14 @@ value_count(const char *s, int *count)
 		goto done;
 	c = sc.c;
 	res = VALUE_OK;
+	/* Most cells are a plain number: no word or suffix to try. */
+	if (strspn(c, "0123456789") == strlen(c)) {
+		if (strlen(c) > 6)
+			res = VALUE_BAD;
+		else
+			*count = (int)strtol(c, NULL, 10);
+		goto done;
+	}
 	if (is_word(c, count_yes)) {
 		*count = 1;
 		goto done;

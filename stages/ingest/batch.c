@@ -138,7 +138,10 @@ handoff_init(struct handoff *h)
 	for (i = 0; i < HANDOFF_BATCHES; i++)
 		if ((h->all[i] = calloc(1, sizeof(*h->all[i]))) == NULL)
 			return -1;
-	handoff_restart(h);
+	for (i = 0; i < HANDOFF_BATCHES; i++) {
+		h->all[i]->next = h->free;
+		h->free = h->all[i];
+	}
 	return 0;
 }
 
@@ -157,19 +160,6 @@ handoff_destroy(struct handoff *h)
 	pthread_mutex_destroy(&h->mu);
 }
 
-void
-handoff_restart(struct handoff *h)
-{
-	size_t i;
-
-	h->free = h->full = h->full_tail = NULL;
-	h->abort = false;
-	for (i = 0; i < HANDOFF_BATCHES; i++) {
-		h->all[i]->next = h->free;
-		h->free = h->all[i];
-	}
-}
-
 struct batch *
 handoff_take_free(struct handoff *h, bool *abort)
 {
@@ -183,7 +173,8 @@ handoff_take_free(struct handoff *h, bool *abort)
 	*abort = h->abort;
 	pthread_mutex_unlock(&h->mu);
 	b->next = NULL;
-	b->last = false;
+	b->file = NULL;
+	b->first = b->last = b->end = false;
 	b->n = 0;
 	b->rows = 0;
 	arena_reset(&b->arena);

@@ -26,7 +26,7 @@
  * INSERT: a batch of plain rows is stored by full INSERTs only. */
 #define BATCH_OPS       512
 #define ROW_OPS_MAX     3
-#define HANDOFF_BATCHES 4  /* batches in flight */
+#define HANDOFF_BATCHES 8  /* batches in flight */
 #define OP_MAX_SLOTS    37 /* bound values of the widest INSERT */
 #define OP_MAX_FINDINGS 24 /* D-codes kept per row */
 
@@ -102,9 +102,13 @@ struct op {
 	struct pending pending[OP_MAX_FINDINGS];
 };
 
+struct input_file;
 struct batch {
 	struct batch *next;
-	bool last;   /* the reader's final batch for this file */
+	struct input_file *file; /* the file the operations come from */
+	bool first;              /* the file's first batch */
+	bool last;               /* the file's final batch */
+	bool end;    /* the reader's final batch: no more files follow */
 	size_t rows; /* input rows read into this batch */
 	size_t n;
 	struct arena arena;
@@ -127,10 +131,6 @@ int handoff_init(struct handoff *h);
 
 /* Free the batches of H; no thread may be using it. */
 void handoff_destroy(struct handoff *h);
-
-/* Put every batch back on the free list and clear the abort flag: the
- * start of a new file. No thread may be using H. */
-void handoff_restart(struct handoff *h);
 
 /* Reader: wait for an empty batch, reset it and return it. *ABORT is set
  * when the writer has given up (the reader should then send its last

@@ -2,10 +2,11 @@
  * ingest.c - anju-ingest's logic: read an export with csvin, normalise each
  * row, resolve its division, record its D-codes and store it.
  *
- * Two threads share the work of a file (batch.h): the reader runs csvin,
- * cleans and normalises each row, resolves its division and turns it into
- * ready-to-bind operations; the writer (the caller's thread, the only one
- * using the workspace connection) binds and steps them. The division
+ * Two threads share the work (batch.h): the reader opens each file in
+ * turn, runs csvin, cleans and normalises each row, resolves its division
+ * and turns it into ready-to-bind operations; the writer (the caller's
+ * thread, the only one using the workspace connection) binds and steps
+ * them. The division
  * table, the value map and the row fields belong to the reader; the
  * prepared statements and the workspace to the writer.
  *
@@ -16,13 +17,15 @@
  */
 #include "ingest_impl.h"
 
+#include <unistd.h>
+
 /* ---- files ------------------------------------------------------------- */
 
 /* csvin's header scorer: cells naming a field of this kind. */
 static int
 score_header(char *const *cells, size_t n, int floor, void *ctx)
 {
-	struct ingest *in = ctx;
+	const struct ingest *in = ctx;
 	const char *platform[] = {"platform", NULL};
 	const char *roster[] = {"roster", "roster.person", NULL};
 	const char *members[] = {"members", NULL};
@@ -36,7 +39,7 @@ score_header(char *const *cells, size_t n, int floor, void *ctx)
 /* Pick the header kind for this file: a roster with a 与户主关系 column is
  * the person-level export. */
 static const struct header_kind *
-pick_kind(struct ingest *in, const struct csvin_row *hdr)
+pick_kind(const struct ingest *in, const struct csvin_row *hdr)
 {
 	const struct header_kind *person =
 	    headers_kind(&in->headers, "roster.person");
@@ -55,170 +58,262 @@ pick_kind(struct ingest *in, const struct csvin_row *hdr)
 	return headers_kind(&in->headers, "roster");
 }
 
-static sqlite3_int64
-file_row(struct ingest *in, const char *real, const struct csvin *csv,
-         const char *layout)
-{
-	sqlite3_stmt *st = in->ins_file;
-	char delim[2] = {csvin_delimiter(csv), '\0'};
-	char now[32];
-	time_t t = time(NULL);
-
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", localtime(&t));
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, in->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, real, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, in->file_name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, csvin_encoding(csv), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, delim, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)csvin_header(csv)->line);
-	ingest_bind_str(st, 7, layout);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -1;
-	return sqlite3_last_insert_rowid(in->db);
-}
-
-/* Record the file's accounting and drop an earlier ingest of the same
- * file (same real path or same content). */
-static int
-file_done(struct ingest *in, const char *real, struct csvin *csv)
-{
-	struct file_stats *s = &in->stats[in->nstats - 1];
-	const char *sha = csvin_sha256(csv);
-
-	sqlite3_reset(in->upd_file);
-	sqlite3_bind_text(in->upd_file, 1, sha, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(in->upd_file, 2, (sqlite3_int64)s->read);
-	sqlite3_bind_int64(in->upd_file, 3, (sqlite3_int64)s->kept);
-	sqlite3_bind_int64(in->upd_file, 4, (sqlite3_int64)s->rejected);
-	sqlite3_bind_int64(in->upd_file, 5, in->file_id);
-	if (sqlite3_step(in->upd_file) != SQLITE_DONE)
-		return -1;
-	sqlite3_reset(in->del_old);
-	sqlite3_bind_text(in->del_old, 1, in->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(in->del_old, 2, real, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(in->del_old, 3, sha, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(in->del_old, 4, in->file_id);
-	if (sqlite3_step(in->del_old) != SQLITE_DONE)
-		return -1;
-	in->replaced |= sqlite3_changes(in->db) > 0;
-	return 0;
-}
-
 /* Whether each row table held rows before this invocation stored any
- * (finish.c then reads them back). Returns 0 or -1. */
+ * (finish.c then reads them back), and the last file_id in use (the
+ * files get the ones after it). Returns 0 or -1. */
 static int
-note_rows_before(struct ingest *in)
+note_tables_before(struct ingest *in, sqlite3_int64 *last_file_id)
 {
-	static const char *const sql[OP_KINDS] = {
+	static const char *const sql[OP_KINDS + 1] = {
 	    "SELECT EXISTS (SELECT 1 FROM platform_records)",
 	    "SELECT EXISTS (SELECT 1 FROM roster_households)",
 	    "SELECT EXISTS (SELECT 1 FROM members)",
+	    "SELECT coalesce(max(file_id), 0) FROM input_files",
 	};
 	size_t k;
 
-	for (k = 0; k < OP_KINDS; k++) {
+	for (k = 0; k <= OP_KINDS; k++) {
 		sqlite3_stmt *st = db_prepare(in->db, sql[k]);
+		sqlite3_int64 v;
 
 		if (st == NULL)
 			return -1;
-		in->rows_before[k] = sqlite3_step(st) != SQLITE_ROW ||
-		                     sqlite3_column_int(st, 0) != 0;
+		v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+		                                   : -1;
 		sqlite3_finalize(st);
+		if (k < OP_KINDS)
+			in->rows_before[k] = v != 0;
+		else if ((*last_file_id = v) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static struct file_stats *
-stats_add(struct ingest *in, const char *name)
-{
-	struct file_stats *s =
-	    realloc(in->stats, (in->nstats + 1) * sizeof(*in->stats));
+/* ---- the readers: files -> batches ------------------------------------ */
 
-	if (s == NULL)
-		return NULL;
-	in->stats = s;
-	s = &in->stats[in->nstats++];
-	memset(s, 0, sizeof(*s));
-	s->name = strdup(name);
-	s->kind = strdup(in->kind);
-	return s;
-}
-
-/* Read and store the rows of the open CSV: the reader on its own thread,
- * the writer here. Returns 0 or an ANJU_EXIT_* code (message printed). */
+/* Open F and map its header. Returns 0, or -1 with F's problem set. */
 static int
-ingest_rows(struct ingest *in, const char *path, struct csvin *csv)
+open_file(struct reader *rd, struct input_file *f)
 {
-	pthread_t reader;
+	const struct ingest *in = rd->in;
+	const struct csvin_row *hdr;
 	int rc;
 
-	handoff_restart(&in->ho);
-	in->csv = csv;
-	in->read_error = NULL;
-	if (pthread_create(&reader, NULL, ingest_read_rows, in) != 0) {
-		anju_msg(path, 0, "cannot start the reader thread");
-		return ANJU_EXIT_SOFTWARE;
+	rc = csvin_open(f->path, score_header, (void *)in, &rd->csv, f->err,
+	                sizeof(f->err));
+	if (rc != 0) {
+		f->rc = rc;
+		return -1;
 	}
-	/* A name of its own shows the reader apart in top and perf. */
-	pthread_setname_np(reader, "anju-ingest-rd");
-	rc = ingest_store_rows(in, path);
-	pthread_join(reader, NULL);
-	in->csv = NULL;
-	if (rc == 0 && in->read_error != NULL) {
-		anju_msg(path, 0, "read error: %s", in->read_error);
-		rc = ANJU_EXIT_DATAERR;
+	hdr = csvin_header(rd->csv);
+	rd->hk = pick_kind(in, hdr);
+	if (headers_map(rd->hk, hdr->fields, hdr->nfields, rd->col, f->err,
+	                sizeof(f->err)) != 0) {
+		f->rc = ANJU_EXIT_DATAERR;
+		f->err_line = hdr->line;
+		return -1;
 	}
+	rd->person = strcmp(rd->hk->name, "roster.person") == 0;
+	rd->person_files += rd->person;
+	if (strcmp(in->kind, "roster") == 0)
+		f->layout = rd->person ? "person" : "household";
+	snprintf(f->encoding, sizeof(f->encoding), "%s",
+	         csvin_encoding(rd->csv));
+	f->delimiter[0] = csvin_delimiter(rd->csv);
+	f->header_line = hdr->line;
+	rd->file_name = f->name;
+	rd->file_id = f->file_id;
+	rd->fs = f->fs;
+	/* The header kind may differ from the last file's. */
+	memset(rd->fcache, 0, sizeof(rd->fcache));
+	return 0;
+}
+
+/* Read F into batches; its last stays in rd->cur. Returns 0, or -1 when
+ * the reader must stop (F's problem set, or the writer gave up). */
+static int
+read_file(struct reader *rd, struct input_file *f, bool *abort)
+{
+	int rc = -1;
+
+	rd->cur = handoff_take_free(&rd->ho, abort);
+	rd->cur->file = f;
+	if (*abort || open_file(rd, f) != 0)
+		goto out;
+	rd->cur->first = true;
+	if (ingest_read_rows(rd, f, abort) != 0)
+		goto out;
+	if ((f->fs->encoding = strdup(csvin_encoding(rd->csv))) == NULL) {
+		f->rc = ANJU_EXIT_SOFTWARE;
+		snprintf(f->err, sizeof(f->err), "out of memory");
+		goto out;
+	}
+	snprintf(f->sha256, sizeof(f->sha256), "%s", csvin_sha256(rd->csv));
+	rc = 0;
+out:
+	csvin_close(rd->csv);
+	rd->csv = NULL;
 	return rc;
 }
 
-int
-ingest_file(struct ingest *in, const char *path)
+/*
+ * A reader thread: its files in turn. It opens its next file while the
+ * writer still stores the last one's final batches, so no thread waits
+ * at a file's start or end (a national export comes as hundreds of county
+ * files). Its final batch is marked as its end.
+ */
+static void *
+read_files(void *arg)
 {
-	struct csvin *csv = NULL;
-	char err[512], real[PATH_MAX];
-	const char *slash;
+	struct reader *rd = arg;
+	const struct ingest *in = rd->in;
+	bool abort = false;
+	size_t i;
 	int rc;
 
-	slash = strrchr(path, '/');
-	in->file_name = slash ? slash + 1 : path;
-	rc = csvin_open(path, score_header, in, &csv, err, sizeof(err));
-	if (rc != 0) {
-		anju_msg(path, 0, "%s", err);
-		return rc;
+	for (i = rd->first; i < in->nfiles; i += rd->step) {
+		rc = read_file(rd, &in->files[i], &abort);
+		rd->cur->last = true;
+		rd->cur->end = rc != 0 || i + rd->step >= in->nfiles;
+		handoff_put_full(&rd->ho, rd->cur);
+		rd->cur = NULL;
+		if (rc != 0)
+			break;
 	}
-	in->hk = pick_kind(in, csvin_header(csv));
-	if (headers_map(in->hk, csvin_header(csv)->fields,
-	                csvin_header(csv)->nfields, in->col, err,
-	                sizeof(err)) != 0) {
-		anju_msg(path, csvin_header(csv)->line, "%s", err);
-		rc = ANJU_EXIT_DATAERR;
-		goto out;
+	return NULL;
+}
+
+/* Set up the N input files PATHS, numbered after LAST_FILE_ID. Returns 0
+ * or -1 (no memory). */
+static int
+files_init(struct ingest *in, char *const *paths, size_t n,
+           sqlite3_int64 last_file_id)
+{
+	size_t i;
+
+	in->files = calloc(n, sizeof(*in->files));
+	in->stats = calloc(n, sizeof(*in->stats));
+	if (in->files == NULL || in->stats == NULL)
+		return -1;
+	in->nfiles = n;
+	for (i = 0; i < n; i++) {
+		struct input_file *f = &in->files[i];
+		const char *slash = strrchr(paths[i], '/');
+
+		f->path = paths[i];
+		f->name = slash ? slash + 1 : paths[i];
+		f->file_id = last_file_id + 1 + (sqlite3_int64)i;
+		if (realpath(f->path, f->real) == NULL)
+			snprintf(f->real, sizeof(f->real), "%s", f->path);
+		f->fs = &in->stats[i];
+		if ((f->fs->name = strdup(f->name)) == NULL ||
+		    (f->fs->kind = strdup(in->kind)) == NULL)
+			return -1;
 	}
-	in->person = strcmp(in->hk->name, "roster.person") == 0;
-	in->person_files += in->person;
-	if (realpath(path, real) == NULL)
-		snprintf(real, sizeof(real), "%s", path);
-	if ((in->nstats == 0 && note_rows_before(in) != 0) ||
-	    (in->fs = stats_add(in, in->file_name)) == NULL ||
-	    (in->file_id = file_row(in, real, csv,
-	                            strcmp(in->kind, "roster") == 0
-	                                ? (in->person ? "person" : "household")
-	                                : NULL)) < 0) {
+	return 0;
+}
+
+/*
+ * How many readers for N files: one a core, up to READERS_MAX, and no
+ * more than files. The writer needs less time a row than a reader, so on
+ * two cores two readers and the writer keep both busy.
+ */
+static size_t
+readers_for(size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t r = cores < 2 ? 1 : (size_t)cores;
+
+	if (r > READERS_MAX)
+		r = READERS_MAX;
+	return r < n ? r : n;
+}
+
+/* Set up NREADERS readers over the files. Returns 0 or -1 (message
+ * printed). */
+static int
+readers_init(struct ingest *in, size_t nreaders)
+{
+	char err[512];
+	size_t r;
+
+	for (r = 0; r < nreaders; r++) {
+		struct reader *rd = &in->rd[r];
+
+		rd->in = in;
+		rd->first = r;
+		rd->step = nreaders;
+		in->nreaders = r + 1;
+		if (handoff_init(&rd->ho) != 0) {
+			anju_msg(NULL, 0, "out of memory");
+			return -1;
+		}
+		/* The first reader borrows the ingest's handle. */
+		rd->div = in->div;
+		if (r > 0 &&
+		    divisions_clone(in->div, &rd->div, err, sizeof(err)) != 0) {
+			anju_msg(NULL, 0, "%s", err);
+			return -1;
+		}
+		rd->own_div = r > 0;
+	}
+	return 0;
+}
+
+static void
+readers_close(struct ingest *in)
+{
+	size_t r;
+
+	for (r = 0; r < in->nreaders; r++) {
+		struct reader *rd = &in->rd[r];
+
+		handoff_destroy(&rd->ho);
+		ingest_memo_free(rd);
+		free(rd->hbuf);
+		if (rd->own_div)
+			divisions_close(rd->div);
+	}
+	in->nreaders = 0;
+}
+
+int
+ingest_files(struct ingest *in, char *const *paths, size_t n)
+{
+	sqlite3_int64 last_file_id = 0;
+	pthread_t thread[READERS_MAX];
+	size_t r, started;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (note_tables_before(in, &last_file_id) != 0)
+		return ANJU_EXIT_SOFTWARE;
+	if (files_init(in, paths, n, last_file_id) != 0) {
+		anju_msg(NULL, 0, "out of memory");
+		return ANJU_EXIT_SOFTWARE;
+	}
+	if (readers_init(in, readers_for(n)) != 0)
+		return ANJU_EXIT_SOFTWARE;
+	for (started = 0; started < in->nreaders; started++) {
+		if (pthread_create(&thread[started], NULL, read_files,
+		                   &in->rd[started]) != 0)
+			break;
+		/* A name of its own shows a reader apart in top and perf. */
+		pthread_setname_np(thread[started], "anju-ingest-rd");
+	}
+	if (started < in->nreaders) {
+		/* Too few threads: the writer would wait for files no one
+		 * reads. Stop the ones running. */
+		anju_msg(paths[0], 0, "cannot start the reader threads");
 		rc = ANJU_EXIT_SOFTWARE;
-		goto out;
+		ingest_stop_readers(in, started);
+	} else
+		rc = ingest_store_files(in);
+	for (r = 0; r < started; r++) {
+		pthread_join(thread[r], NULL);
+		in->person_files += in->rd[r].person_files;
 	}
-	if ((rc = ingest_rows(in, path, csv)) != 0)
-		goto out;
-	in->fs->encoding = strdup(csvin_encoding(csv));
-	if (file_done(in, real, csv) != 0) {
-		anju_msg(path, 0, "cannot record file: %s",
-		         sqlite3_errmsg(in->db));
-		rc = ANJU_EXIT_CANTCREAT;
-	}
-out:
-	csvin_close(csv);
 	return rc;
 }
 
@@ -252,12 +347,6 @@ ingest_open(sqlite3 *db, const struct ingest_opts *opts, struct ingest **out)
 	snprintf(in->kind, sizeof(in->kind), "%s", opts->kind);
 	in->platform = strcmp(in->kind, "platform") == 0;
 	in->members = strcmp(in->kind, "members") == 0;
-	if (handoff_init(&in->ho) != 0) {
-		/* handoff_destroy() needs the mutex and condvar set up, which
-		 * handoff_init() does before anything can fail. */
-		anju_msg(NULL, 0, "out of memory");
-		goto fail;
-	}
 	if (opts->as_of != NULL)
 		snprintf(in->as_of, sizeof(in->as_of), "%s", opts->as_of);
 	else
@@ -303,20 +392,19 @@ ingest_close(struct ingest *in)
 		for (size_t n = 0; n <= MULTI_ROWS; n++)
 			sqlite3_finalize(in->ins_rows[i][n]);
 	}
-	handoff_destroy(&in->ho);
+	readers_close(in);
 	for (i = 0; i < OP_KINDS; i++)
 		free(in->stored[i].v);
 	free(in->stored_ids.v);
-	ingest_memo_free(in);
-	free(in->hbuf);
 	headers_free(&in->headers);
 	value_map_free(in->values);
 	divisions_close(in->div);
-	for (i = 0; i < in->nstats; i++) {
+	for (i = 0; i < in->nfiles; i++) {
 		free(in->stats[i].name);
 		free(in->stats[i].kind);
 		free(in->stats[i].encoding);
 	}
 	free(in->stats);
+	free(in->files);
 	free(in);
 }

@@ -28,14 +28,15 @@ int ingest_open(sqlite3 *db, const struct ingest_opts *opts,
                 struct ingest **out);
 
 /*
- * Ingest one file: every data row is kept (normalised, with its D-codes as
- * findings) or rejected (file, line, reason, raw). A file with the same
- * real path or sha256 already in the workspace for this kind is replaced.
- * Returns 0, or an ANJU_EXIT_* code for a whole-file problem (message
- * already printed as "anju-ingest: FILE: ..."). The caller owns the
+ * Ingest the N files PATHS in order: every data row is kept (normalised,
+ * with its D-codes as findings) or rejected (file, line, reason, raw). A
+ * file with the same real path or sha256 already in the workspace for this
+ * kind is replaced. Stops at the first file with a whole-file problem.
+ * Returns 0, or an ANJU_EXIT_* code (message already printed as
+ * "anju-ingest: FILE: ..."). PATHS must outlive IN. The caller owns the
  * transaction.
  */
-int ingest_file(struct ingest *in, const char *path);
+int ingest_files(struct ingest *in, char *const *paths, size_t n);
 
 /*
  * After the last file: mark exact duplicate rows within the source (D09)

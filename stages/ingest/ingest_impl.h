@@ -3,7 +3,7 @@
  * and the functions one part calls in another.
  *
  *   ingest.c    files, accounting, setup: the public API of ingest.h
- *   normalise.c the reader thread: rows -> normalised, ready-to-bind ops
+ *   normalise.c the reader threads: rows -> normalised, ready-to-bind ops
  *   store.c     the writer: ops -> the workspace, with their findings
  *   finish.c    after the last file: D09 and the household checks
  */
@@ -43,6 +43,29 @@ struct file_stats {
 };
 
 /*
+ * One input file of the invocation. The reader opens it and fills in what
+ * the writer needs before it hands over the batch that needs it: the
+ * input_files values before the file's first batch, the sha256 and the
+ * accounting before its last. The writer only reads it.
+ */
+struct input_file {
+	const char *path;      /* as given */
+	const char *name;      /* base name, for "source" */
+	sqlite3_int64 file_id; /* assigned before the reader starts */
+	char real[PATH_MAX];   /* real path, for replacing an earlier ingest */
+	const char *layout;    /* roster: "person" or "household"; else NULL */
+	char encoding[32];     /* as guessed when the header was found */
+	char delimiter[2];
+	size_t header_line;
+	char sha256[65];
+	struct file_stats *fs; /* its accounting */
+	/* a whole-file problem the reader found: exit code, line, message */
+	int rc;
+	size_t err_line;
+	char err[512];
+};
+
+/*
  * Memo of value_lookup() for one enum field: an export has a handful of
  * distinct spellings per column, and a lookup costs a text_key() and a
  * formatted key. Bounded: past MEMO_MAX spellings the map is asked.
@@ -69,28 +92,35 @@ struct hash_keys {
 	size_t n, cap;
 };
 
-struct ingest {
-	sqlite3 *db;
-	struct header_table headers;
-	struct value_map *values;
-	struct divisions *div;
-	char kind[16];
-	char as_of[11];
-	bool platform, members; /* the kind, as flags */
+#define READERS_MAX 4 /* reader threads at most */
 
-	/* Set by the writer before the reader starts, read-only then. */
+/*
+ * A reader thread's own state. Readers take turns over the files (reader
+ * r reads files r, r + nreaders, ...): each file is read by one reader
+ * alone, and the writer stores the files in order, taking each file's
+ * batches from its reader's queue. Everything here belongs to the reader
+ * except ho (shared with the writer under its mutex) and ended (the
+ * writer's).
+ */
+struct reader {
+	const struct ingest *in; /* read-only while readers run */
+	struct divisions *div;   /* its own handle */
+	bool own_div;            /* div is a clone this reader closes */
+	size_t first, step;      /* the files it reads */
+	struct handoff ho;       /* its batches, to the writer */
+	bool ended;              /* the writer has taken its final batch */
+
+	/* the file it reads and its header */
 	const struct header_kind *hk; /* header kind of the current file */
 	int col[HEADERS_MAX_FIELDS];
 	const char *file_name;
 	sqlite3_int64 file_id;
-	bool person; /* the file is a person-level roster */
-
-	/* The reader's own. */
+	bool person;         /* the file is a person-level roster */
+	size_t person_files; /* person-level roster files read */
 	struct csvin *csv;
 	struct file_stats *fs; /* the current file's accounting */
 	struct batch *cur;     /* the batch being filled */
 	bool oom;              /* an arena allocation of this row failed */
-	const char *read_error;
 	/* field name -> index in hk, memoised by the name's address (rows
 	 * ask for the same literal names millions of times), direct-mapped:
 	 * a collision only costs a headers_field() call. */
@@ -111,10 +141,27 @@ struct ingest {
 	 * and their lengths */
 	const char *fields[HEADERS_MAX_FIELDS];
 	size_t flen[HEADERS_MAX_FIELDS];
+};
 
-	struct handoff ho;
+struct ingest {
+	sqlite3 *db;
+	struct header_table headers;
+	struct value_map *values;
+	struct divisions *div;
+	char kind[16];
+	char as_of[11];
+	bool platform, members; /* the kind, as flags */
+
+	/* The invocation's files, set up before the readers start. */
+	struct input_file *files;
+	size_t nfiles;
+	struct reader rd[READERS_MAX];
+	size_t nreaders;
+	size_t person_files; /* person-level roster files, all readers */
 
 	/* The writer's own. */
+	const struct input_file *wfile; /* the file being stored */
+	size_t rows_stored;             /* input rows, for progress */
 	sqlite3_stmt *ins_file, *upd_file, *del_old, *ins_reject;
 	sqlite3_stmt *ins_finding;
 	/* per row kind (enum op_kind - OP_PLATFORM) and row count n: the
@@ -132,28 +179,32 @@ struct ingest {
 	struct hash_keys stored[OP_KINDS], stored_ids;
 	bool rows_before[OP_KINDS], replaced, keys_lost;
 
-	struct file_stats *stats;
-	size_t nstats;
-	size_t person_files; /* person-level roster files ingested */
+	struct file_stats *stats; /* one for each of files */
+	size_t nstats;            /* files stored */
 };
 
 /*
- * The reader thread's body (pthread start routine): reads in->csv to the
- * end, turning each row into operations in batches handed over through
- * in->ho; the last batch is marked. A read error is left in
- * in->read_error. Returns NULL.
+ * Read the open rd->csv to the end, turning each row into operations in
+ * batches handed over through rd->ho; the file's last batch stays in
+ * rd->cur for the caller to mark and hand over. Returns 0, or -1 after a
+ * read error (left in F) or when the writer gave up (*ABORT).
  */
-void *ingest_read_rows(void *arg);
+int ingest_read_rows(struct reader *rd, struct input_file *f, bool *abort);
 
 /* Free the reader's enum memo. */
-void ingest_memo_free(struct ingest *in);
+void ingest_memo_free(struct reader *rd);
 
 /*
- * The writer's side of a file: store every batch the reader hands over,
- * until the last. Returns 0 or ANJU_EXIT_CANTCREAT (message printed as
- * PATH:LINE).
+ * The writer: store every batch the reader hands over, until its final
+ * one, each file's input_files row before its rows and its accounting
+ * after them. Returns 0, the exit code of a whole-file problem the reader
+ * found, or ANJU_EXIT_CANTCREAT (message printed as FILE:LINE).
  */
-int ingest_store_rows(struct ingest *in, const char *path);
+int ingest_store_files(struct ingest *in);
+
+/* Writer: tell the first N readers to stop and take their batches,
+ * unstored, until each one's final batch. */
+void ingest_stop_readers(struct ingest *in, size_t n);
 
 /* Prepare the writer's statements. Returns 0 or -1 (message printed). */
 int ingest_store_prepare(struct ingest *in);

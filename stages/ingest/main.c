@@ -55,7 +55,7 @@ run(const char *dbpath, const struct ingest_opts *opts, char **files, int n)
 	struct ingest *in = NULL;
 	sqlite3 *db = NULL;
 	char err[512];
-	int rc, i;
+	int rc;
 
 	if ((rc = check_inputs(files, n)) != 0)
 		return rc;
@@ -70,8 +70,7 @@ run(const char *dbpath, const struct ingest_opts *opts, char **files, int n)
 		rc = ANJU_EXIT_CANTCREAT;
 		goto out;
 	}
-	for (i = 0; i < n && rc == 0; i++)
-		rc = ingest_file(in, files[i]);
+	rc = ingest_files(in, files, (size_t)n);
 	if (rc == 0)
 		rc = ingest_finish(in);
 	if (rc == 0 && db_exec(db, "COMMIT", err, sizeof(err)) != 0) {

@@ -58,23 +58,23 @@ field_label(const char *field)
 
 /* ---- operations (reader) ----------------------------------------------- */
 
-/* A copy of S in the current batch, or NULL (noted in in->oom). */
+/* A copy of S in the current batch, or NULL (noted in rd->oom). */
 static const char *
-keep(struct ingest *in, const char *s)
+keep(struct reader *rd, const char *s)
 {
-	char *copy = arena_strdup(&in->cur->arena, s);
+	char *copy = arena_strdup(&rd->cur->arena, s);
 
 	if (copy == NULL)
-		in->oom = true;
+		rd->oom = true;
 	return copy;
 }
 
 /* Start the next operation of the current batch (the reader makes sure
  * there is room before each row). */
 static struct op *
-op_new(struct ingest *in, enum op_kind kind, size_t line, int nslots)
+op_new(struct reader *rd, enum op_kind kind, size_t line, int nslots)
 {
-	struct op *op = &in->cur->op[in->cur->n++];
+	struct op *op = &rd->cur->op[rd->cur->n++];
 
 	op->kind = kind;
 	op->line = line;
@@ -124,11 +124,11 @@ put_str(struct op *op, int idx, const char *s)
 
 /* ---- pending findings ------------------------------------------------ */
 
-static void pend(struct ingest *in, struct op *op, const char *code,
+static void pend(struct reader *rd, struct op *op, const char *code,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-pend(struct ingest *in, struct op *op, const char *code, const char *fmt, ...)
+pend(struct reader *rd, struct op *op, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	char *detail;
@@ -136,7 +136,7 @@ pend(struct ingest *in, struct op *op, const char *code, const char *fmt, ...)
 	if (op->npending == OP_MAX_FINDINGS)
 		return;
 	va_start(ap, fmt);
-	detail = arena_vprintf(&in->cur->arena, fmt, ap);
+	detail = arena_vprintf(&rd->cur->arena, fmt, ap);
 	va_end(ap);
 	if (detail == NULL)
 		return;
@@ -149,39 +149,39 @@ pend(struct ingest *in, struct op *op, const char *code, const char *fmt, ...)
 
 /* Index in hk of FIELD, -1 when the kind has no such field. */
 static int
-field_index(struct ingest *in, const char *field)
+field_index(struct reader *rd, const char *field)
 {
 	size_t h = ((uintptr_t)field >> 3) & (FCACHE - 1);
 
-	if (in->fcache[h].name != field) {
-		in->fcache[h].name = field;
-		in->fcache[h].index = headers_field(in->hk, field);
+	if (rd->fcache[h].name != field) {
+		rd->fcache[h].name = field;
+		rd->fcache[h].index = headers_field(rd->hk, field);
 	}
-	return in->fcache[h].index;
+	return rd->fcache[h].index;
 }
 
 /* Cleaned value of FIELD in the current row: "" when the column is absent
  * or the cell empty. */
 static const char *
-fv(struct ingest *in, const char *field)
+fv(struct reader *rd, const char *field)
 {
-	int f = field_index(in, field);
+	int f = field_index(rd, field);
 
-	return (f >= 0 && in->fields[f] != NULL) ? in->fields[f] : "";
+	return (f >= 0 && rd->fields[f] != NULL) ? rd->fields[f] : "";
 }
 
 static bool
-has_column(struct ingest *in, const char *field)
+has_column(struct reader *rd, const char *field)
 {
-	int f = field_index(in, field);
+	int f = field_index(rd, field);
 
-	return f >= 0 && in->col[f] >= 0;
+	return f >= 0 && rd->col[f] >= 0;
 }
 
 /* The cleaned form of CELL in the current batch, its length in *LEN, or
  * NULL (invalid UTF-8, no memory). */
 static const char *
-clean_cell(struct ingest *in, const char *cell, size_t *len)
+clean_cell(struct reader *rd, const char *cell, size_t *len)
 {
 	char *clean;
 	const char *kept;
@@ -192,35 +192,35 @@ clean_cell(struct ingest *in, const char *cell, size_t *len)
 	}
 	/* Most cells are clean already: one copy, no utf8proc. */
 	if (text_is_clean(cell, len))
-		kept = arena_memdup(&in->cur->arena, cell, *len);
+		kept = arena_memdup(&rd->cur->arena, cell, *len);
 	else if ((clean = text_clean(cell)) != NULL) {
 		*len = strlen(clean);
-		kept = arena_memdup(&in->cur->arena, clean, *len);
+		kept = arena_memdup(&rd->cur->arena, clean, *len);
 		free(clean);
 	} else
 		return NULL;
 	if (kept == NULL)
-		in->oom = true;
+		rd->oom = true;
 	return kept;
 }
 
-/* Clean every mapped cell of ROW into in->fields (lengths in in->flen),
+/* Clean every mapped cell of ROW into rd->fields (lengths in rd->flen),
  * in the current batch's arena. Returns false when a cell is not valid
  * UTF-8 (csvin already rejects those; defensive) or memory runs out. */
 static bool
-fields_load(struct ingest *in, const struct csvin_row *row)
+fields_load(struct reader *rd, const struct csvin_row *row)
 {
 	size_t f;
 
-	memset(in->fields, 0, sizeof(in->fields));
-	memset(in->flen, 0, sizeof(in->flen));
-	for (f = 0; f < in->hk->nfields; f++) {
-		int c = in->col[f];
+	memset(rd->fields, 0, sizeof(rd->fields));
+	memset(rd->flen, 0, sizeof(rd->flen));
+	for (f = 0; f < rd->hk->nfields; f++) {
+		int c = rd->col[f];
 
 		if (c < 0 || (size_t)c >= row->nfields)
 			continue;
-		if ((in->fields[f] =
-		         clean_cell(in, row->fields[c], &in->flen[f])) == NULL)
+		if ((rd->fields[f] =
+		         clean_cell(rd, row->fields[c], &rd->flen[f])) == NULL)
 			return false;
 	}
 	return true;
@@ -231,13 +231,13 @@ fields_load(struct ingest *in, const struct csvin_row *row)
 /* Normalise the ID in FIELD into *ID, pending D01-D04 as it says: about
  * the member named MEMBER, or the head when MEMBER is NULL. */
 static void
-norm_id(struct ingest *in, struct op *op, const char *field, const char *member,
+norm_id(struct reader *rd, struct op *op, const char *field, const char *member,
         struct id_norm *id)
 {
-	const char *raw = fv(in, field);
+	const char *raw = fv(rd, field);
 	char who[64];
 
-	id_normalise(raw, in->as_of, id);
+	id_normalise(raw, rd->in->as_of, id);
 	if (id->state == ID_EMPTY || id->state == ID_VALID)
 		return;
 	/* Only a finding needs the words (most IDs are fine). */
@@ -247,27 +247,27 @@ norm_id(struct ingest *in, struct op *op, const char *field, const char *member,
 		snprintf(who, sizeof(who), "户主身份证号");
 	switch (id->state) {
 	case ID_BAD_CHECK:
-		pend(in, op, "D01", "%s%s末位校验码错误（应为%c）", who, id->id,
+		pend(rd, op, "D01", "%s%s末位校验码错误（应为%c）", who, id->id,
 		     id_check_char(id->id));
 		break;
 	case ID_MALFORMED:
-		pend(in, op, "D02", "%s\"%s\"格式错误（%s）", who, raw,
+		pend(rd, op, "D02", "%s\"%s\"格式错误（%s）", who, raw,
 		     id->why);
 		break;
 	case ID_EXCEL_000:
 		pend(
-		    in, op, "D03",
+		    rd, op, "D03",
 		    "%s%s末三位为000，疑被Excel截断（Excel只保留15位有效数字）",
 		    who, id->id);
 		break;
 	case ID_EXCEL_SCI:
-		pend(in, op, "D03", "%s\"%s\"被Excel转成科学计数法，只剩前%d位",
+		pend(rd, op, "D03", "%s\"%s\"被Excel转成科学计数法，只剩前%d位",
 		     who, raw, id->known);
 		break;
 	case ID_CONVERTED15: {
 		char *clean = text_clean(raw);
 
-		pend(in, op, "D04", "%s为15位旧号码%s，已转换为18位%s", who,
+		pend(rd, op, "D04", "%s为15位旧号码%s，已转换为18位%s", who,
 		     clean ? clean : raw, id->id);
 		free(clean);
 		break;
@@ -280,16 +280,16 @@ norm_id(struct ingest *in, struct op *op, const char *field, const char *member,
 
 /* The ISO date in FIELD (in the batch), or NULL; D06 when unreadable. */
 static const char *
-norm_date(struct ingest *in, struct op *op, const char *field)
+norm_date(struct reader *rd, struct op *op, const char *field)
 {
-	const char *raw = fv(in, field);
+	const char *raw = fv(rd, field);
 	char iso[11];
 
 	switch (date_parse(raw, iso)) {
 	case DATE_OK:
-		return keep(in, iso);
+		return keep(rd, iso);
 	case DATE_BAD:
-		pend(in, op, "D06", "%s\"%s\"无法识别为日期",
+		pend(rd, op, "D06", "%s\"%s\"无法识别为日期",
 		     field_label(field), raw);
 		break;
 	case DATE_EMPTY:
@@ -299,30 +299,30 @@ norm_date(struct ingest *in, struct op *op, const char *field)
 }
 
 static struct enum_memo *
-memo_of(struct ingest *in, const char *field)
+memo_of(struct reader *rd, const char *field)
 {
 	size_t i;
 
-	for (i = 0; i < in->nmemo; i++)
-		if (in->memo[i].field == field)
-			return &in->memo[i];
-	if (in->nmemo == MEMO_FIELDS)
+	for (i = 0; i < rd->nmemo; i++)
+		if (rd->memo[i].field == field)
+			return &rd->memo[i];
+	if (rd->nmemo == MEMO_FIELDS)
 		return NULL;
-	in->memo[in->nmemo].field = field;
-	return &in->memo[in->nmemo++];
+	rd->memo[rd->nmemo].field = field;
+	return &rd->memo[rd->nmemo++];
 }
 
 /* value_lookup() through the field's memo (same results). */
 static const char *
-lookup_value(struct ingest *in, const char *field, const char *raw, bool *empty)
+lookup_value(struct reader *rd, const char *field, const char *raw, bool *empty)
 {
-	struct enum_memo *m = memo_of(in, field);
+	struct enum_memo *m = memo_of(rd, field);
 	const unsigned char *p;
 	uint32_t h = 2166136261u; /* FNV-1a */
 	const char *v;
 
 	if (m == NULL)
-		return value_lookup(in->values, field, raw, empty);
+		return value_lookup(rd->in->values, field, raw, empty);
 	for (p = (const unsigned char *)raw; *p != '\0'; p++)
 		h = (h ^ *p) * 16777619u;
 	for (h &= MEMO_SLOTS - 1; m->slot[h].raw != NULL;
@@ -331,7 +331,7 @@ lookup_value(struct ingest *in, const char *field, const char *raw, bool *empty)
 			*empty = m->slot[h].empty;
 			return m->slot[h].value;
 		}
-	v = value_lookup(in->values, field, raw, empty);
+	v = value_lookup(rd->in->values, field, raw, empty);
 	if (m->n < MEMO_MAX && (m->slot[h].raw = strdup(raw)) != NULL) {
 		m->slot[h].value = v;
 		m->slot[h].empty = *empty;
@@ -341,36 +341,36 @@ lookup_value(struct ingest *in, const char *field, const char *raw, bool *empty)
 }
 
 void
-ingest_memo_free(struct ingest *in)
+ingest_memo_free(struct reader *rd)
 {
 	size_t i, k;
 
-	for (i = 0; i < in->nmemo; i++)
+	for (i = 0; i < rd->nmemo; i++)
 		for (k = 0; k < MEMO_SLOTS; k++)
-			free(in->memo[i].slot[k].raw);
-	in->nmemo = 0;
+			free(rd->memo[i].slot[k].raw);
+	rd->nmemo = 0;
 }
 
 static const char *
-norm_enum(struct ingest *in, struct op *op, const char *field)
+norm_enum(struct reader *rd, struct op *op, const char *field)
 {
-	const char *raw = fv(in, field);
+	const char *raw = fv(rd, field);
 	const char *v;
 	bool empty = false;
 
-	v = lookup_value(in, field, raw, &empty);
+	v = lookup_value(rd, field, raw, &empty);
 	if (v == NULL && !empty)
-		pend(in, op, "D08", "%s\"%s\"无法识别", field_label(field),
+		pend(rd, op, "D08", "%s\"%s\"无法识别", field_label(field),
 		     raw);
 	return v;
 }
 
 /* Put a number parsed by PARSE, or NULL; D08 when it does not parse. */
 static void
-put_number(struct ingest *in, struct op *op, int idx, const char *field,
+put_number(struct reader *rd, struct op *op, int idx, const char *field,
            enum value_result (*parse)(const char *, double *))
 {
-	const char *raw = fv(in, field);
+	const char *raw = fv(rd, field);
 	double v;
 
 	switch (parse(raw, &v)) {
@@ -378,7 +378,7 @@ put_number(struct ingest *in, struct op *op, int idx, const char *field,
 		put_real(op, idx, v);
 		return;
 	case VALUE_BAD:
-		pend(in, op, "D08", "%s\"%s\"无法识别为数值",
+		pend(rd, op, "D08", "%s\"%s\"无法识别为数值",
 		     field_label(field), raw);
 		break;
 	case VALUE_EMPTY:
@@ -393,16 +393,16 @@ put_number(struct ingest *in, struct op *op, int idx, const char *field,
  * 15000元) is taken as it says.
  */
 static void
-put_subsidy(struct ingest *in, struct op *op, int idx)
+put_subsidy(struct reader *rd, struct op *op, int idx)
 {
 	const char *raw;
 	double v;
 
-	if (has_column(in, "subsidy_yuan") || !has_column(in, "subsidy_wan")) {
-		put_number(in, op, idx, "subsidy_yuan", value_money);
+	if (has_column(rd, "subsidy_yuan") || !has_column(rd, "subsidy_wan")) {
+		put_number(rd, op, idx, "subsidy_yuan", value_money);
 		return;
 	}
-	raw = fv(in, "subsidy_wan");
+	raw = fv(rd, "subsidy_wan");
 	switch (value_money(raw, &v)) {
 	case VALUE_OK:
 		if (strstr(raw, "万") == NULL && strstr(raw, "元") == NULL)
@@ -410,7 +410,7 @@ put_subsidy(struct ingest *in, struct op *op, int idx)
 		put_real(op, idx, v);
 		return;
 	case VALUE_BAD:
-		pend(in, op, "D08", "补助资金(万元)\"%s\"无法识别为数值", raw);
+		pend(rd, op, "D08", "补助资金(万元)\"%s\"无法识别为数值", raw);
 		break;
 	case VALUE_EMPTY:
 		break;
@@ -419,9 +419,9 @@ put_subsidy(struct ingest *in, struct op *op, int idx)
 }
 
 static void
-put_size(struct ingest *in, struct op *op, int idx)
+put_size(struct reader *rd, struct op *op, int idx)
 {
-	const char *raw = fv(in, "household_size");
+	const char *raw = fv(rd, "household_size");
 	double v;
 
 	switch (value_number(raw, &v)) {
@@ -432,7 +432,7 @@ put_size(struct ingest *in, struct op *op, int idx)
 		}
 		/* FALLTHROUGH */
 	case VALUE_BAD:
-		pend(in, op, "D08", "家庭人口\"%s\"无法识别", raw);
+		pend(rd, op, "D08", "家庭人口\"%s\"无法识别", raw);
 		break;
 	case VALUE_EMPTY:
 		break;
@@ -441,9 +441,9 @@ put_size(struct ingest *in, struct op *op, int idx)
 }
 
 static void
-put_count(struct ingest *in, struct op *op, int idx, const char *field)
+put_count(struct reader *rd, struct op *op, int idx, const char *field)
 {
-	const char *raw = fv(in, field);
+	const char *raw = fv(rd, field);
 	int n;
 
 	switch (value_count(raw, &n)) {
@@ -451,7 +451,7 @@ put_count(struct ingest *in, struct op *op, int idx, const char *field)
 		put_int(op, idx, n);
 		return;
 	case VALUE_BAD:
-		pend(in, op, "D08", "%s\"%s\"无法识别", field_label(field),
+		pend(rd, op, "D08", "%s\"%s\"无法识别", field_label(field),
 		     raw);
 		break;
 	case VALUE_EMPTY:
@@ -462,9 +462,9 @@ put_count(struct ingest *in, struct op *op, int idx, const char *field)
 
 /* Put a yes/no enum as 1/0/NULL. */
 static void
-put_flag(struct ingest *in, struct op *op, int idx, const char *field)
+put_flag(struct reader *rd, struct op *op, int idx, const char *field)
 {
-	const char *v = norm_enum(in, op, field);
+	const char *v = norm_enum(rd, op, field);
 
 	if (v == NULL)
 		put_null(op, idx);
@@ -473,9 +473,9 @@ put_flag(struct ingest *in, struct op *op, int idx, const char *field)
 }
 
 static void
-put_year(struct ingest *in, struct op *op, int idx)
+put_year(struct reader *rd, struct op *op, int idx)
 {
-	const char *raw = fv(in, "plan_year");
+	const char *raw = fv(rd, "plan_year");
 	int y;
 
 	switch (value_year(raw, &y)) {
@@ -483,7 +483,7 @@ put_year(struct ingest *in, struct op *op, int idx)
 		put_int(op, idx, y);
 		return;
 	case VALUE_BAD:
-		pend(in, op, "D08", "年度\"%s\"无法识别", raw);
+		pend(rd, op, "D08", "年度\"%s\"无法识别", raw);
 		break;
 	case VALUE_EMPTY:
 		break;
@@ -545,7 +545,7 @@ place_depth(const struct div_place *p)
  * that a D05 still goes to its county's pack.
  */
 static enum div_status
-resolve_names(struct ingest *in, const char *county, const char *township,
+resolve_names(struct reader *rd, const char *county, const char *township,
               const char *village, struct div_place *out)
 {
 	static const char *const city[] = {"市", "地区", "自治州", "盟"};
@@ -555,7 +555,7 @@ resolve_names(struct ingest *in, const char *county, const char *township,
 	enum div_status st;
 	size_t i;
 
-	st = divisions_resolve(in->div, county, township, village, NULL, out);
+	st = divisions_resolve(rd->div, county, township, village, NULL, out);
 	if (st != DIV_NONE)
 		return st;
 	c = after_prefix(county, city, 4);
@@ -567,7 +567,7 @@ resolve_names(struct ingest *in, const char *county, const char *township,
 	for (i = 0; i < 2; i++) {
 		if (tries[i][0] == NULL || tries[i][1] == NULL)
 			continue;
-		st = divisions_resolve(in->div, tries[i][0], township,
+		st = divisions_resolve(rd->div, tries[i][0], township,
 		                       tries[i][1], NULL, &again);
 		if (st != DIV_NONE || place_depth(&again) > place_depth(out))
 			*out = again;
@@ -583,42 +583,42 @@ resolve_names(struct ingest *in, const char *county, const char *township,
  * D07 when there is nothing to resolve with.
  */
 static void
-resolve_place(struct ingest *in, struct op *op)
+resolve_place(struct reader *rd, struct op *op)
 {
 	char code_buf[32];
-	const char *code = division_code(fv(in, "village_code"), code_buf);
-	const char *county = fv(in, "county");
-	const char *township = fv(in, "township");
-	const char *village = fv(in, "village");
+	const char *code = division_code(fv(rd, "village_code"), code_buf);
+	const char *county = fv(rd, "county");
+	const char *township = fv(rd, "township");
+	const char *village = fv(rd, "village");
 	enum div_status st;
 
 	memset(&op->place, 0, sizeof(op->place));
 	if (*code != '\0') {
 		bool known =
-		    divisions_check_code(in->div, code, &op->place) == DIV_OK;
+		    divisions_check_code(rd->div, code, &op->place) == DIV_OK;
 
 		if (known && op->place.village[0] != '\0')
 			return;
 		memset(&op->place, 0, sizeof(op->place));
 		if (known)
-			pend(in, op, "D05",
+			pend(rd, op, "D05",
 			     "行政区划代码%s是县或乡镇的代码，不是村的", code);
 		else
-			pend(in, op, "D05", "行政区划代码%s在区划表中不存在",
+			pend(rd, op, "D05", "行政区划代码%s在区划表中不存在",
 			     code);
 	}
 	if (*county == '\0' && *village == '\0') {
 		if (*code == '\0')
-			pend(in, op, "D07", "县、村名称和区划代码均为空");
+			pend(rd, op, "D07", "县、村名称和区划代码均为空");
 		return;
 	}
-	st = resolve_names(in, county, township, village, &op->place);
+	st = resolve_names(rd, county, township, village, &op->place);
 	if (st == DIV_OK)
 		return;
 	if (*village == '\0')
-		pend(in, op, "D07", "村名称为空");
+		pend(rd, op, "D07", "村名称为空");
 	else
-		pend(in, op, "D05", "%s/%s/%s %s", county, township, village,
+		pend(rd, op, "D05", "%s/%s/%s %s", county, township, village,
 		     st == DIV_AMBIGUOUS ? "对应多个村，无法确定"
 		                         : "在区划表中找不到");
 }
@@ -626,18 +626,18 @@ resolve_place(struct ingest *in, struct op *op)
 /* The row's place without any finding: a code that exists, else whatever
  * the names resolve to. */
 static void
-place_quiet(struct ingest *in, struct div_place *out)
+place_quiet(struct reader *rd, struct div_place *out)
 {
 	char code_buf[32];
-	const char *code = division_code(fv(in, "village_code"), code_buf);
+	const char *code = division_code(fv(rd, "village_code"), code_buf);
 
 	memset(out, 0, sizeof(*out));
 	if (*code != '\0' &&
-	    divisions_check_code(in->div, code, out) == DIV_OK &&
+	    divisions_check_code(rd->div, code, out) == DIV_OK &&
 	    out->village[0] != '\0')
 		return;
-	(void)resolve_names(in, fv(in, "county"), fv(in, "township"),
-	                    fv(in, "village"), out);
+	(void)resolve_names(rd, fv(rd, "county"), fv(rd, "township"),
+	                    fv(rd, "village"), out);
 }
 
 /* ---- row hash (D09) ---------------------------------------------------- */
@@ -649,91 +649,91 @@ place_quiet(struct ingest *in, struct div_place *out)
  * the same values have the same hash whatever their column order.
  */
 static sqlite3_int64
-row_hash(struct ingest *in)
+row_hash(struct reader *rd)
 {
 	size_t f, len = 0;
 
-	for (f = 0; f < in->hk->nfields; f++) {
-		size_t n = in->flen[f];
+	for (f = 0; f < rd->hk->nfields; f++) {
+		size_t n = rd->flen[f];
 
-		if (len + n + 1 > in->hcap) {
+		if (len + n + 1 > rd->hcap) {
 			size_t cap = (len + n + 1) * 2;
-			char *p = realloc(in->hbuf, cap);
+			char *p = realloc(rd->hbuf, cap);
 
 			if (p == NULL) {
-				in->oom = true;
+				rd->oom = true;
 				return 0;
 			}
-			in->hbuf = p;
-			in->hcap = cap;
+			rd->hbuf = p;
+			rd->hcap = cap;
 		}
 		if (n > 0)
-			memcpy(in->hbuf + len, in->fields[f], n);
-		in->hbuf[len + n] = '\0';
+			memcpy(rd->hbuf + len, rd->fields[f], n);
+		rd->hbuf[len + n] = '\0';
 		len += n + 1;
 	}
-	return (sqlite3_int64)text_hash_n(in->hbuf, len);
+	return (sqlite3_int64)text_hash_n(rd->hbuf, len);
 }
 
 /* ---- the three kinds ---------------------------------------------------- */
 
 static bool
-check_required(struct ingest *in, struct op *op, const char *field,
+check_required(struct reader *rd, struct op *op, const char *field,
                const char *value)
 {
 	if (*value != '\0')
 		return true;
-	pend(in, op, "D07", "必填字段%s为空", field_label(field));
+	pend(rd, op, "D07", "必填字段%s为空", field_label(field));
 	return false;
 }
 
 /* The head's or person's name in FIELD, cleaned as SPEC 3 says, in the
- * batch ("" and in->oom set when out of memory). */
+ * batch ("" and rd->oom set when out of memory). */
 static const char *
-name_of(struct ingest *in, const char *field)
+name_of(struct reader *rd, const char *field)
 {
-	char *name = text_name(fv(in, field));
+	char *name = text_name(fv(rd, field));
 	const char *kept;
 
 	if (name == NULL) {
-		in->oom = true;
+		rd->oom = true;
 		return "";
 	}
-	kept = keep(in, name);
+	kept = keep(rd, name);
 	free(name);
 	return kept ? kept : "";
 }
 
 /* The record's id, or FILE:LINE when the export has none. */
 static const char *
-record_id_of(struct ingest *in, size_t line)
+record_id_of(struct reader *rd, size_t line)
 {
-	const char *given = fv(in, "record_id");
+	const char *given = fv(rd, "record_id");
 	char buf[PATH_MAX + 32];
 
 	if (*given != '\0')
 		return given;
-	snprintf(buf, sizeof(buf), "%s:%zu", in->file_name, line);
-	return keep(in, buf);
+	snprintf(buf, sizeof(buf), "%s:%zu", rd->file_name, line);
+	return keep(rd, buf);
 }
 
 /* value_safety_category() of MEANS (NULL for NULL), memoised by the
  * canonical value's address. */
 static const char *
-category_of(struct ingest *in, const char *means)
+category_of(struct reader *rd, const char *means)
 {
 	size_t h;
 
 	if (means == NULL)
 		return NULL;
 	h = ((uintptr_t)means >> 3) %
-	    (sizeof(in->catcache) / sizeof(in->catcache[0]));
-	if (in->catcache[h].means != means) {
-		in->catcache[h].means = means;
-		in->catcache[h].category =
-		    value_safety_category(in->values, means);
+	    (sizeof(rd->catcache) / sizeof(rd->catcache[0]));
+	if (rd->catcache[h].means != means) {
+		rd->catcache[h].means = means;
+		rd->catcache[h].category =
+		    value_safety_category(rd->in->values, means);
 	}
-	return in->catcache[h].category;
+	return rd->catcache[h].category;
 }
 
 /*
@@ -743,68 +743,68 @@ category_of(struct ingest *in, const char *means)
  * written, with their D-codes.
  */
 static void
-put_head_and_place(struct ingest *in, struct op *op, size_t line,
+put_head_and_place(struct reader *rd, struct op *op, size_t line,
                    const char *key, const char *name_field,
                    const char *id_field)
 {
-	const char *name = name_of(in, name_field);
+	const char *name = name_of(rd, name_field);
 	struct id_norm id;
 
 	op->head_name = name;
-	norm_id(in, op, id_field, NULL, &id);
-	op->head_id = keep(in, id.id);
-	check_required(in, op, "head_name", name);
-	check_required(in, op, "head_id", id.id);
-	resolve_place(in, op);
+	norm_id(rd, op, id_field, NULL, &id);
+	op->head_id = keep(rd, id.id);
+	check_required(rd, op, "head_name", name);
+	check_required(rd, op, "head_id", id.id);
+	resolve_place(rd, op);
 
-	put_int(op, 1, in->file_id);
+	put_int(op, 1, rd->file_id);
 	put_int(op, 2, (sqlite3_int64)line);
 	put_str(op, 3, key);
-	put_str(op, 4, fv(in, "county"));
-	put_str(op, 5, fv(in, "township"));
-	put_str(op, 6, fv(in, "village"));
+	put_str(op, 4, fv(rd, "county"));
+	put_str(op, 5, fv(rd, "township"));
+	put_str(op, 6, fv(rd, "village"));
 	put_str(op, 7, op->place.county);
 	put_str(op, 8, op->place.township);
 	put_str(op, 9, op->place.village);
 	put_str(op, 10, name);
-	put_str(op, 11, fv(in, name_field));
+	put_str(op, 11, fv(rd, name_field));
 	put_str(op, 12, op->head_id);
-	put_str(op, 13, fv(in, id_field));
+	put_str(op, 13, fv(rd, id_field));
 	put_str(op, 14, id_state_name(id.state));
 	put_int(op, 15, id.known);
 }
 
 static void
-platform_row(struct ingest *in, size_t line)
+platform_row(struct reader *rd, size_t line)
 {
-	struct op *op = op_new(in, OP_PLATFORM, line, 37);
+	struct op *op = op_new(rd, OP_PLATFORM, line, 37);
 	const char *means;
 
-	op->record_id = record_id_of(in, line);
-	put_head_and_place(in, op, line, op->record_id, "head_name", "head_id");
-	put_size(in, op, 16);
-	put_str(op, 17, norm_enum(in, op, "household_type"));
-	put_str(op, 18, norm_enum(in, op, "safety_grade"));
-	put_str(op, 19, norm_date(in, op, "appraisal_date"));
-	put_str(op, 20, norm_enum(in, op, "renovation_type"));
-	put_str(op, 21, norm_enum(in, op, "build_mode"));
-	put_number(in, op, 22, "area_m2", value_number);
-	put_subsidy(in, op, 23);
-	put_str(op, 24, norm_date(in, op, "start_date"));
-	put_str(op, 25, norm_date(in, op, "completion_date"));
-	put_str(op, 26, norm_date(in, op, "acceptance_date"));
-	put_str(op, 27, norm_enum(in, op, "acceptance_result"));
-	means = norm_enum(in, op, "safety_means");
+	op->record_id = record_id_of(rd, line);
+	put_head_and_place(rd, op, line, op->record_id, "head_name", "head_id");
+	put_size(rd, op, 16);
+	put_str(op, 17, norm_enum(rd, op, "household_type"));
+	put_str(op, 18, norm_enum(rd, op, "safety_grade"));
+	put_str(op, 19, norm_date(rd, op, "appraisal_date"));
+	put_str(op, 20, norm_enum(rd, op, "renovation_type"));
+	put_str(op, 21, norm_enum(rd, op, "build_mode"));
+	put_number(rd, op, 22, "area_m2", value_number);
+	put_subsidy(rd, op, 23);
+	put_str(op, 24, norm_date(rd, op, "start_date"));
+	put_str(op, 25, norm_date(rd, op, "completion_date"));
+	put_str(op, 26, norm_date(rd, op, "acceptance_date"));
+	put_str(op, 27, norm_enum(rd, op, "acceptance_result"));
+	means = norm_enum(rd, op, "safety_means");
 	put_str(op, 28, means);
-	put_str(op, 29, category_of(in, means));
-	put_flag(in, op, 30, "verified");
-	put_count(in, op, 31, "photos_materials");
-	put_count(in, op, 32, "photos_training");
-	put_count(in, op, 33, "photos_foundation");
-	put_count(in, op, 34, "photos_completion");
-	put_flag(in, op, 35, "toilet");
-	put_year(in, op, 36);
-	op->row_hash = row_hash(in);
+	put_str(op, 29, category_of(rd, means));
+	put_flag(rd, op, 30, "verified");
+	put_count(rd, op, 31, "photos_materials");
+	put_count(rd, op, 32, "photos_training");
+	put_count(rd, op, 33, "photos_foundation");
+	put_count(rd, op, 34, "photos_completion");
+	put_flag(rd, op, 35, "toilet");
+	put_year(rd, op, 36);
+	op->row_hash = row_hash(rd);
 	put_int(op, 37, op->row_hash);
 }
 
@@ -812,19 +812,19 @@ platform_row(struct ingest *in, size_t line)
  * its head is (head_* for the household layout, name/id for the 户主 row of
  * the person layout). Returns its operation. */
 static struct op *
-roster_household(struct ingest *in, size_t line, const char *name_field,
+roster_household(struct reader *rd, size_t line, const char *name_field,
                  const char *id_field)
 {
-	struct op *op = op_new(in, OP_ROSTER, line, 19);
+	struct op *op = op_new(rd, OP_ROSTER, line, 19);
 
-	op->household_id = fv(in, "household_id");
+	op->household_id = fv(rd, "household_id");
 	op->id_hash = text_hash(op->household_id);
-	put_head_and_place(in, op, line, op->household_id, name_field,
+	put_head_and_place(rd, op, line, op->household_id, name_field,
 	                   id_field);
-	put_size(in, op, 16);
-	put_str(op, 17, norm_enum(in, op, "poverty_attr"));
-	put_str(op, 18, norm_enum(in, op, "poverty_status"));
-	op->row_hash = row_hash(in);
+	put_size(rd, op, 16);
+	put_str(op, 17, norm_enum(rd, op, "poverty_attr"));
+	put_str(op, 18, norm_enum(rd, op, "poverty_status"));
+	op->row_hash = row_hash(rd);
 	put_int(op, 19, op->row_hash);
 	return op;
 }
@@ -832,48 +832,48 @@ roster_household(struct ingest *in, size_t line, const char *name_field,
 /* A person (members export, or a person-level roster row). The 户主 row
  * of a person-level roster also makes its household, stored first. */
 static void
-member_row(struct ingest *in, size_t line)
+member_row(struct reader *rd, size_t line)
 {
 	struct op *hop = NULL, *op;
 	struct id_norm id;
-	const char *name = name_of(in, "name");
+	const char *name = name_of(rd, "name");
 	const char *relation = NULL;
 
-	if (in->person && has_column(in, "relation")) {
+	if (rd->person && has_column(rd, "relation")) {
 		/* Look the relation up before making the operations: its
 		 * D08 belongs to the person. */
 		bool empty = false;
 
 		relation =
-		    lookup_value(in, "relation", fv(in, "relation"), &empty);
+		    lookup_value(rd, "relation", fv(rd, "relation"), &empty);
 		if (relation != NULL && strcmp(relation, "户主") == 0)
-			hop = roster_household(in, line, "name", "id");
+			hop = roster_household(rd, line, "name", "id");
 	}
-	op = op_new(in, OP_MEMBER, line, 14);
-	op->household_id = fv(in, "household_id");
+	op = op_new(rd, OP_MEMBER, line, 14);
+	op->household_id = fv(rd, "household_id");
 	relation =
-	    has_column(in, "relation") ? norm_enum(in, op, "relation") : NULL;
+	    has_column(rd, "relation") ? norm_enum(rd, op, "relation") : NULL;
 	if (hop != NULL) {
 		/* The head's own problems are reported on the household. */
-		id_normalise(fv(in, "id"), in->as_of, &id);
+		id_normalise(fv(rd, "id"), rd->in->as_of, &id);
 		op->place = hop->place;
 	} else {
-		norm_id(in, op, "id", name, &id);
+		norm_id(rd, op, "id", name, &id);
 		op->head_name = name;
-		if (in->person)
-			place_quiet(in, &op->place);
+		if (rd->person)
+			place_quiet(rd, &op->place);
 	}
-	put_int(op, 1, in->file_id);
+	put_int(op, 1, rd->file_id);
 	put_int(op, 2, (sqlite3_int64)line);
 	put_str(op, 3, op->household_id);
 	put_str(op, 4, name);
-	put_str(op, 5, fv(in, "name"));
-	put_str(op, 6, keep(in, id.id));
-	put_str(op, 7, fv(in, "id"));
+	put_str(op, 5, fv(rd, "name"));
+	put_str(op, 6, keep(rd, id.id));
+	put_str(op, 7, fv(rd, "id"));
 	put_str(op, 8, id_state_name(id.state));
 	put_int(op, 9, id.known);
 	put_str(op, 10, relation);
-	op->row_hash = row_hash(in);
+	op->row_hash = row_hash(rd);
 	put_int(op, 11, op->row_hash);
 	/* A member's own place: only a household without a 户主 row needs
 	 * it (finish.c); the household's D05 is reported once, on its head. */
@@ -885,17 +885,17 @@ member_row(struct ingest *in, size_t line)
 /* ---- rows (reader) ----------------------------------------------------- */
 
 static void
-reject(struct ingest *in, const struct csvin_row *row, const char *reason)
+reject(struct reader *rd, const struct csvin_row *row, const char *reason)
 {
-	struct op *op = op_new(in, OP_REJECT, row->line, 0);
+	struct op *op = op_new(rd, OP_REJECT, row->line, 0);
 
-	in->fs->rejected++;
-	op->reason = keep(in, reason);
+	rd->fs->rejected++;
+	op->reason = keep(rd, reason);
 	/* The raw text may hold invalid UTF-8: keep its bytes as they were. */
-	op->raw = arena_memdup(&in->cur->arena, row->raw, row->raw_len);
+	op->raw = arena_memdup(&rd->cur->arena, row->raw, row->raw_len);
 	op->raw_len = row->raw_len;
 	if (op->reason == NULL || op->raw == NULL)
-		in->oom = true;
+		rd->oom = true;
 }
 
 #define TOTAL_LINE "total line (合计), not a household"
@@ -932,18 +932,18 @@ total_row(const struct csvin_row *row)
  * so a data row costs one strpbrk().
  */
 static bool
-repeats_header(struct ingest *in)
+repeats_header(struct reader *rd)
 {
-	const char *key = fv(in, in->platform ? "head_id" : "household_id");
+	const char *key = fv(rd, rd->in->platform ? "head_id" : "household_id");
 	size_t f, named = 0, filled = 0;
 
 	if (*key == '\0' || strpbrk(key, "0123456789") != NULL)
 		return false;
-	for (f = 0; f < in->hk->nfields; f++) {
-		if (in->fields[f] == NULL || *in->fields[f] == '\0')
+	for (f = 0; f < rd->hk->nfields; f++) {
+		if (rd->fields[f] == NULL || *rd->fields[f] == '\0')
 			continue;
 		filled++;
-		named += headers_match_cell(in->hk, in->fields[f]) == (int)f;
+		named += headers_match_cell(rd->hk, rd->fields[f]) == (int)f;
 	}
 	return named >= 2 && 2 * named >= filled;
 }
@@ -951,21 +951,21 @@ repeats_header(struct ingest *in)
 /*
  * The 户编号 as spreadsheets leave it, made the key it was: Excel's text
  * marks around it (a leading ' or `, ="…", quotes) and a ".0" after the
- * digits taken off, in place in in->fields. Returns false when Excel
+ * digits taken off, in place in rd->fields. Returns false when Excel
  * turned it into scientific notation (2.10921E+13): the digits are gone
  * and many households would share what is left.
  */
 static bool
-tidy_household_id(struct ingest *in)
+tidy_household_id(struct reader *rd)
 {
-	int f = field_index(in, "household_id");
+	int f = field_index(rd, "household_id");
 	const char *v;
 	size_t n, q, start = 0;
 	char *c;
 
-	if (f < 0 || (v = in->fields[f]) == NULL || *v == '\0')
+	if (f < 0 || (v = rd->fields[f]) == NULL || *v == '\0')
 		return true;
-	n = in->flen[f];
+	n = rd->flen[f];
 	if (strpbrk(v, "Ee") != NULL && strspn(v, "0123456789.") > 0 &&
 	    strchr(v, '+') != NULL)
 		return false;
@@ -978,41 +978,41 @@ tidy_household_id(struct ingest *in)
 	if (n - start > 2 && memcmp(v + n - 2, ".0", 2) == 0 &&
 	    strspn(v + start, "0123456789") == n - start - 2)
 		n -= 2;
-	if (start == 0 && n == in->flen[f])
+	if (start == 0 && n == rd->flen[f])
 		return true;
-	if ((c = arena_memdup(&in->cur->arena, v + start, n - start)) == NULL) {
-		in->oom = true;
+	if ((c = arena_memdup(&rd->cur->arena, v + start, n - start)) == NULL) {
+		rd->oom = true;
 		return true;
 	}
-	in->fields[f] = c;
-	in->flen[f] = n - start;
+	rd->fields[f] = c;
+	rd->flen[f] = n - start;
 	return true;
 }
 
 /* Why the cleaned row cannot be used at all, or NULL. */
 static const char *
-unusable(struct ingest *in, const struct csvin_row *row)
+unusable(struct reader *rd, const struct csvin_row *row)
 {
 	size_t i;
 	bool any = false;
 
 	if (total_row(row))
 		return TOTAL_LINE;
-	for (i = 0; i < in->hk->nfields; i++)
-		any |= in->fields[i] != NULL && *in->fields[i] != '\0';
+	for (i = 0; i < rd->hk->nfields; i++)
+		any |= rd->fields[i] != NULL && *rd->fields[i] != '\0';
 	if (!any)
 		return "no value in any known column";
-	if (repeats_header(in))
+	if (repeats_header(rd))
 		return "the header row again (表头重复), not a household";
-	if (in->platform) {
-		if (*fv(in, "head_id") == '\0' && *fv(in, "head_name") == '\0')
+	if (rd->in->platform) {
+		if (*fv(rd, "head_id") == '\0' && *fv(rd, "head_name") == '\0')
 			return "no usable key: 户主姓名 and 户主身份证号 both "
 			       "empty";
-	} else if (!tidy_household_id(in)) {
+	} else if (!tidy_household_id(rd)) {
 		return "no usable key: 户编号 turned into scientific notation "
 		       "by "
 		       "Excel";
-	} else if (*fv(in, "household_id") == '\0') {
+	} else if (*fv(rd, "household_id") == '\0') {
 		return "no usable key: 户编号 empty";
 	}
 	return NULL;
@@ -1020,57 +1020,51 @@ unusable(struct ingest *in, const struct csvin_row *row)
 
 /* Turn ROW into its operations in the current batch. */
 static void
-prepare_row(struct ingest *in, const struct csvin_row *row)
+prepare_row(struct reader *rd, const struct csvin_row *row)
 {
 	const char *why;
 
-	in->oom = false;
+	rd->oom = false;
 	if (row->reject != NULL) {
 		/* A total line is one whatever its number of fields. */
-		reject(in, row, total_row(row) ? TOTAL_LINE : row->reject);
-	} else if (!fields_load(in, row)) {
-		reject(in, row, "invalid UTF-8");
-	} else if ((why = unusable(in, row)) != NULL) {
-		reject(in, row, why);
+		reject(rd, row, total_row(row) ? TOTAL_LINE : row->reject);
+	} else if (!fields_load(rd, row)) {
+		reject(rd, row, "invalid UTF-8");
+	} else if ((why = unusable(rd, row)) != NULL) {
+		reject(rd, row, why);
 	} else {
-		if (in->platform)
-			platform_row(in, row->line);
-		else if (in->members || in->person)
-			member_row(in, row->line);
+		if (rd->in->platform)
+			platform_row(rd, row->line);
+		else if (rd->in->members || rd->person)
+			member_row(rd, row->line);
 		else
-			roster_household(in, row->line, "head_name", "head_id");
-		in->fs->kept++;
+			roster_household(rd, row->line, "head_name", "head_id");
+		rd->fs->kept++;
 	}
-	if (in->oom)
-		op_new(in, OP_FAIL, row->line, 0);
+	if (rd->oom)
+		op_new(rd, OP_FAIL, row->line, 0);
 }
 
-/* The reader thread: every row of in->csv into batches for the writer,
- * the last one marked. A read error is left in in->read_error. */
-void *
-ingest_read_rows(void *arg)
+int
+ingest_read_rows(struct reader *rd, struct input_file *f, bool *abort)
 {
-	struct ingest *in = arg;
 	struct csvin_row row;
-	bool abort = false;
 	int got = 0;
 
-	/* The header kind may differ from the last file's. */
-	memset(in->fcache, 0, sizeof(in->fcache));
-	in->cur = handoff_take_free(&in->ho, &abort);
-	while (!abort && (got = csvin_next(in->csv, &row)) == 1) {
-		in->fs->read++;
-		if (in->cur->n >= BATCH_OPS) {
-			handoff_put_full(&in->ho, in->cur);
-			in->cur = handoff_take_free(&in->ho, &abort);
+	while (!*abort && (got = csvin_next(rd->csv, &row)) == 1) {
+		rd->fs->read++;
+		if (rd->cur->n >= BATCH_OPS) {
+			handoff_put_full(&rd->ho, rd->cur);
+			rd->cur = handoff_take_free(&rd->ho, abort);
+			rd->cur->file = f;
 		}
-		in->cur->rows++;
-		prepare_row(in, &row);
+		rd->cur->rows++;
+		prepare_row(rd, &row);
 	}
-	if (got < 0)
-		in->read_error = csvin_error(in->csv);
-	in->cur->last = true;
-	handoff_put_full(&in->ho, in->cur);
-	in->cur = NULL;
-	return NULL;
+	if (got < 0) {
+		f->rc = ANJU_EXIT_DATAERR;
+		snprintf(f->err, sizeof(f->err), "read error: %s",
+		         csvin_error(rd->csv));
+	}
+	return got < 0 || *abort ? -1 : 0;
 }

@@ -84,10 +84,10 @@ store_findings(struct ingest *in, const struct op *op, sqlite3_int64 key,
 
 	if (op->npending == 0)
 		return 0;
-	snprintf(source, sizeof(source), "%s:%zu", in->file_name, op->line);
+	snprintf(source, sizeof(source), "%s:%zu", in->wfile->name, op->line);
 	for (i = 0; i < op->npending; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, in->file_id);
+		sqlite3_bind_int64(st, 1, in->wfile->file_id);
 		sqlite3_bind_text(st, 2, op->pending[i].code, -1,
 		                  SQLITE_STATIC);
 		sqlite3_bind_text(st, 3,
@@ -120,7 +120,7 @@ store_reject(struct ingest *in, const struct op *op)
 	sqlite3_stmt *st = in->ins_reject;
 
 	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, in->file_id);
+	sqlite3_bind_int64(st, 1, in->wfile->file_id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)op->line);
 	sqlite3_bind_text(st, 3, op->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, op->raw, (int)op->raw_len, SQLITE_STATIC);
@@ -257,41 +257,155 @@ store_batch(struct ingest *in, const struct batch *b, const struct op **failed)
 	return 0;
 }
 
-/* The writer: store the reader's batches until its last one. After a
- * failure the reader is told to stop and the rest is drained unstored.
- * Returns 0 or ANJU_EXIT_CANTCREAT (message printed). */
-int
-ingest_store_rows(struct ingest *in, const char *path)
+/* Insert F's input_files row, its accounting still zero. */
+static int
+file_begin(struct ingest *in, const struct input_file *f)
 {
+	sqlite3_stmt *st = in->ins_file;
+	char now[32];
+	time_t t = time(NULL);
+
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, f->file_id);
+	sqlite3_bind_text(st, 2, in->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->real, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, f->encoding, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, f->delimiter, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->header_line);
+	ingest_bind_str(st, 8, f->layout);
+	sqlite3_bind_text(st, 9, now, -1, SQLITE_TRANSIENT);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Record F's accounting and drop an earlier ingest of the same file (same
+ * real path or same content). */
+static int
+file_done(struct ingest *in, const struct input_file *f)
+{
+	sqlite3_stmt *st = in->upd_file;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, f->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->fs->read);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->fs->kept);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->fs->rejected);
+	sqlite3_bind_int64(st, 5, f->file_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	st = in->del_old;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, in->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->real, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, f->file_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	in->replaced |= sqlite3_changes(in->db) > 0;
+	return 0;
+}
+
+/* Store the batch B: its file's row first if B is the file's first, its
+ * accounting after it if B is the last. Returns 0, or the exit code after
+ * printing why B could not be stored, or the reader's problem with the
+ * file. */
+static int
+store_file_batch(struct ingest *in, const struct batch *b)
+{
+	const struct input_file *f = b->file;
 	const struct op *failed;
+
+	in->wfile = f;
+	in->rows_stored += b->rows;
+	if (b->first && file_begin(in, f) != 0) {
+		anju_msg(f->path, 0, "cannot record file: %s",
+		         sqlite3_errmsg(in->db));
+		return ANJU_EXIT_CANTCREAT;
+	}
+	if (store_batch(in, b, &failed) != 0) {
+		anju_msg(f->path, failed->line, "cannot store row: %s",
+		         failed->kind == OP_FAIL ? "out of memory"
+		                                 : sqlite3_errmsg(in->db));
+		return ANJU_EXIT_CANTCREAT;
+	}
+	if (!b->last)
+		return 0;
+	if (f->rc != 0) {
+		anju_msg(f->path, f->err_line, "%s", f->err);
+		return f->rc;
+	}
+	if (file_done(in, f) != 0) {
+		anju_msg(f->path, 0, "cannot record file: %s",
+		         sqlite3_errmsg(in->db));
+		return ANJU_EXIT_CANTCREAT;
+	}
+	in->nstats++;
+	return 0;
+}
+
+void
+ingest_stop_readers(struct ingest *in, size_t n)
+{
+	struct batch *b;
+	size_t r;
+
+	for (r = 0; r < n; r++)
+		handoff_abort(&in->rd[r].ho);
+	for (r = 0; r < n; r++) {
+		struct reader *rd = &in->rd[r];
+
+		while (!rd->ended) {
+			b = handoff_take_full(&rd->ho);
+			rd->ended = b->end;
+			handoff_put_free(&rd->ho, b);
+		}
+	}
+}
+
+/* Store file I's batches, taken from its reader's queue. Returns 0 or an
+ * exit code (message printed). */
+static int
+store_file(struct ingest *in, size_t i)
+{
+	struct reader *rd = &in->rd[i % in->nreaders];
 	struct batch *b;
 	bool last;
-	int rc = 0;
-	/* Progress for a person at a terminal; cron's log stays quiet. */
-	bool progress = isatty(STDERR_FILENO);
-	size_t stored = 0, shown = 0;
+	int rc;
 
 	do {
-		b = handoff_take_full(&in->ho);
-		stored += b->rows;
-		if (progress && stored - shown >= 100000) {
-			fprintf(stderr, "\r%s: %s: %zu rows", anju_progname(),
-			        path, stored);
-			shown = stored;
-		}
-		if (rc == 0 && store_batch(in, b, &failed) != 0) {
-			anju_msg(path, failed->line, "cannot store row: %s",
-			         failed->kind == OP_FAIL
-			             ? "out of memory"
-			             : sqlite3_errmsg(in->db));
-			rc = ANJU_EXIT_CANTCREAT;
-			handoff_abort(&in->ho);
-		}
+		b = handoff_take_full(&rd->ho);
+		/* Readers take the files in turn: this batch is file I's. */
+		if (b->file != &in->files[i])
+			abort();
+		rc = store_file_batch(in, b);
 		last = b->last;
-		handoff_put_free(&in->ho, b);
-	} while (!last);
+		rd->ended = b->end;
+		handoff_put_free(&rd->ho, b);
+	} while (!last && rc == 0);
+	return rc;
+}
+
+int
+ingest_store_files(struct ingest *in)
+{
+	/* Progress for a person at a terminal; cron's log stays quiet. */
+	bool progress = isatty(STDERR_FILENO);
+	size_t i, shown = 0;
+	int rc = 0;
+
+	for (i = 0; i < in->nfiles && rc == 0; i++) {
+		rc = store_file(in, i);
+		if (progress && in->rows_stored - shown >= 100000) {
+			fprintf(stderr, "\r%s: %zu files, %zu rows",
+			        anju_progname(), i + 1, in->rows_stored);
+			shown = in->rows_stored;
+		}
+	}
 	if (shown > 0)
 		fputc('\n', stderr);
+	if (rc != 0)
+		ingest_stop_readers(in, in->nreaders);
 	return rc;
 }
 
@@ -303,9 +417,9 @@ ingest_store_prepare(struct ingest *in)
 		const char *sql;
 	} list[] = {
 	    {&in->ins_file,
-	     "INSERT INTO input_files (kind, path, name, sha256, encoding, "
-	     "delimiter, header_line, layout, rows_read, rows_kept, "
-	     "rows_rejected, ingested_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, "
+	     "INSERT INTO input_files (file_id, kind, path, name, sha256, "
+	     "encoding, delimiter, header_line, layout, rows_read, rows_kept, "
+	     "rows_rejected, ingested_at) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, "
 	     "0, 0, 0, ?)"},
 	    {&in->upd_file,
 	     "UPDATE input_files SET sha256 = ?, rows_read = ?, rows_kept = "

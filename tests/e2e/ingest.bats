@@ -149,6 +149,29 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	assert_eq "0" "$(q "SELECT count(*) FROM input_files")"
 }
 
+@test "many files: stored and counted in the order given; a bad one among them stops all with its own message" {
+	for i in 1 2 3 4 5 6 7; do
+		printf '户编号,县,乡镇,村,户主姓名,户主证件号码\nH%s1,阜蒙县,佛寺镇,佛寺村,王五,210921195511200032\nH%s2,阜蒙县,佛寺镇,佛寺村,张三,21092119650812001X\n' "$i" "$i" > "$TMP/r$i.csv"
+	done
+	ingest --kind roster "$TMP"/r1.csv "$TMP"/r2.csv "$TMP"/r3.csv \
+		"$TMP"/r4.csv "$TMP"/r5.csv "$TMP"/r6.csv "$TMP"/r7.csv
+	[ "$status" -eq 0 ]
+	assert_eq "r1.csv r2.csv r3.csv r4.csv r5.csv r6.csv r7.csv" \
+		"$(echo "$output" | cut -f2 | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "7" "$(q "SELECT count(*) FROM input_files f WHERE name = 'r' || file_id || '.csv'")"
+	assert_eq "0" "$(q "SELECT count(*) FROM roster_households r JOIN input_files f USING (file_id) WHERE substr(r.household_id, 2, 1) <> substr(f.name, 2, 1)")"
+	assert_accounting_balances
+	rm -f "$WS"
+	printf '户编号,户主姓名,家庭人口\nH1,王五,3\n' > "$TMP/r4.csv"
+	printf 'not,an,export\n' > "$TMP/r5.csv"
+	ingest --kind roster "$TMP"/r1.csv "$TMP"/r2.csv "$TMP"/r3.csv \
+		"$TMP"/r4.csv "$TMP"/r5.csv "$TMP"/r6.csv "$TMP"/r7.csv
+	[ "$status" -eq 65 ]
+	# Only the first bad file is named, as if the files were read one by one.
+	assert_eq "anju-ingest: $TMP/r4.csv:1: required column 户主证件号码 (head_id) missing" "$output"
+	assert_eq "0|0" "$(q "SELECT (SELECT count(*) FROM input_files), (SELECT count(*) FROM roster_households)")"
+}
+
 @test "one field named by two columns: 65" {
 	printf '户编号,户主姓名,证件号码,身份证号\nH1,王五,210921195511200032,210921195511200032\n' > "$TMP/twice.csv"
 	ingest --kind roster "$TMP/twice.csv"
@@ -272,12 +295,17 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	  echo "210921103,佛寺镇"
 	  echo "210921103999,新名村委会"; } > "$TMP/div.csv"
 	printf '户编号,县,乡镇,村,户主姓名,户主证件号码\nH1,阜蒙县,佛寺镇,新名村,王五,210921195511200032\nH2,阜蒙县,佛寺镇,佛寺村,张三,21092119650812001X\n' > "$TMP/r.csv"
-	ingest --kind roster --divisions "$TMP/div.csv" "$TMP/r.csv"
+	sed 's/^H/K/' "$TMP/r.csv" > "$TMP/r2.csv"
+	# Two files: each reader thread looks names up in its own copy.
+	ingest --kind roster --divisions "$TMP/div.csv" "$TMP/r.csv" "$TMP/r2.csv"
 	[ "$status" -eq 0 ]
 	# Only the given table counts: 佛寺村 is not in it.
 	assert_eq "H1|210921103999
-H2|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households ORDER BY household_id")"
-	assert_eq "D05|H2" "$(q "SELECT code, household_id FROM findings")"
+H2|
+K1|210921103999
+K2|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households ORDER BY household_id")"
+	assert_eq "D05|H2
+D05|K2" "$(q "SELECT code, household_id FROM findings ORDER BY household_id")"
 	rm -f "$WS"
 	ingest --kind roster --divisions "$TMP/none.csv" "$TMP/r.csv"
 	[ "$status" -eq 66 ]

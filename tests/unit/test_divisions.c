@@ -504,6 +504,42 @@ test_sqlite_source(void **state)
 	free(db);
 }
 
+/* A clone answers as its source does, from a file or from memory, and
+ * outlives it. */
+static void
+test_clone(void **state)
+{
+	const char *sources[] = {FIXTURES "/fuxin.csv", NULL};
+	char *db = temp_file(".db", "");
+	char err[512];
+	size_t i;
+
+	(void)state;
+	unlink(db);
+	assert_int_equal(
+	    divisions_build(FIXTURES "/fuxin.csv", db, err, sizeof(err)), 0);
+	sources[1] = db;
+	for (i = 0; i < 2; i++) {
+		struct divisions *d = NULL, *c = NULL;
+
+		assert_int_equal(
+		    divisions_open(sources[i], &d, err, sizeof(err)), 0);
+		expect(d, "阜蒙县", "佛寺镇", "王家村村委会", NULL, DIV_OK,
+		       "210921", "210921103", "210921103902");
+		assert_int_equal(divisions_clone(d, &c, err, sizeof(err)), 0);
+		divisions_close(d);
+		expect(c, "阜蒙县", "佛寺镇", "王家村村委会", NULL, DIV_OK,
+		       "210921", "210921103", "210921103902");
+		expect(c, "阜蒙县", "东梁镇", "新村", NULL, DIV_AMBIGUOUS,
+		       "210921", "210921102", "");
+		assert_string_equal(divisions_name(c, "210921"),
+		                    "阜新蒙古族自治县");
+		divisions_close(c);
+	}
+	unlink(db);
+	free(db);
+}
+
 static void
 test_alias_rule_and_file(void **state)
 {
@@ -685,6 +721,7 @@ main(void)
 	    cmocka_unit_test(test_gb18030_source),
 	    cmocka_unit_test(test_directory_source),
 	    cmocka_unit_test(test_sqlite_source),
+	    cmocka_unit_test(test_clone),
 	    cmocka_unit_test(test_alias_rule_and_file),
 	    cmocka_unit_test(test_open_errors),
 	    cmocka_unit_test(test_shipped_table),
