@@ -242,29 +242,48 @@ common_args(struct run *r, struct run_list *args, bool with_as_of)
 	return 0;
 }
 
+/* FILES[k] of every kind in one anju-ingest, kind after kind: the files
+ * of one kind are read while those of the last are stored. */
 static int
-ingest(struct run *r, enum inbox_kind kind, const struct run_list *files)
+ingest(struct run *r, const struct run_list files[INBOX_KINDS])
 {
 	struct run_list args = {0};
-	char name[32];
+	char *dotted = NULL;
 	int rc = ANJU_EXIT_SOFTWARE;
 
-	if (common_args(r, &args, true) || run_list_add(&args, "--kind") ||
-	    run_list_add(&args, inbox_kind_name(kind)))
+	if (common_args(r, &args, true))
 		goto out;
 	if (r->opt->divisions != NULL &&
 	    (run_list_add(&args, "--divisions") ||
 	     run_list_add(&args, r->opt->divisions)))
 		goto out;
-	/* "--" so that an export named -x.csv is a file, not an option. */
-	if (run_list_add(&args, "--"))
-		goto out;
-	for (size_t i = 0; i < files->n; i++)
-		if (run_list_add(&args, files->v[i]))
+	for (int k = 0; k < INBOX_KINDS; k++) {
+		if (files[k].n == 0)
+			continue;
+		if (run_list_add(&args, "--kind") ||
+		    run_list_add(&args, inbox_kind_name((enum inbox_kind)k)))
 			goto out;
-	snprintf(name, sizeof(name), "ingest-%s", inbox_kind_name(kind));
-	rc = run_stage(r, "ingest", name, &args);
+		for (size_t i = 0; i < files[k].n; i++) {
+			const char *f = files[k].v[i];
+
+			/* "./-x.csv": a file, not an option ("--" would end
+			 * the --kind options too). */
+			if (f[0] == '-') {
+				if (asprintf(&dotted, "./%s", f) < 0) {
+					dotted = NULL;
+					goto out;
+				}
+				f = dotted;
+			}
+			if (run_list_add(&args, f))
+				goto out;
+			free(dotted);
+			dotted = NULL;
+		}
+	}
+	rc = run_stage(r, "ingest", "ingest", &args);
 out:
+	free(dotted);
 	run_list_free(&args);
 	return rc;
 }
@@ -298,9 +317,7 @@ run_all_stages(struct run *r, const struct run_list files[INBOX_KINDS])
 	int rc = 0;
 
 	snprintf(r->db, sizeof(r->db), "%s/anju.db", r->tmp);
-	for (int k = 0; k < INBOX_KINDS && rc == 0; k++)
-		if (files[k].n > 0)
-			rc = ingest(r, (enum inbox_kind)k, &files[k]);
+	rc = ingest(r, files);
 	if (rc == 0)
 		rc = later_stage(r, "match", true, NULL, false);
 	if (rc == 0)

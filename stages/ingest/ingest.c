@@ -25,28 +25,29 @@
 static int
 score_header(char *const *cells, size_t n, int floor, void *ctx)
 {
-	const struct ingest *in = ctx;
+	const struct reader *rd = ctx;
 	const char *platform[] = {"platform", NULL};
 	const char *roster[] = {"roster", "roster.person", NULL};
 	const char *members[] = {"members", NULL};
-	const char *const *kinds = in->platform  ? platform
-	                           : in->members ? members
+	const char *const *kinds = rd->platform  ? platform
+	                           : rd->members ? members
 	                                         : roster;
 
-	return headers_score(&in->headers, kinds, cells, n, floor);
+	return headers_score(&rd->in->headers, kinds, cells, n, floor);
 }
 
 /* Pick the header kind for this file: a roster with a 与户主关系 column is
  * the person-level export. */
 static const struct header_kind *
-pick_kind(const struct ingest *in, const struct csvin_row *hdr)
+pick_kind(const struct ingest *in, const char *kind,
+          const struct csvin_row *hdr)
 {
 	const struct header_kind *person =
 	    headers_kind(&in->headers, "roster.person");
 	size_t i;
 
-	if (strcmp(in->kind, "roster") != 0 || person == NULL)
-		return headers_kind(&in->headers, in->kind);
+	if (strcmp(kind, "roster") != 0 || person == NULL)
+		return headers_kind(&in->headers, kind);
 	for (i = 0; i < hdr->nfields; i++) {
 		char *key = text_key(hdr->fields[i]);
 		int f = key ? headers_match(person, key) : -1;
@@ -95,18 +96,20 @@ note_tables_before(struct ingest *in, sqlite3_int64 *last_file_id)
 static int
 open_file(struct reader *rd, struct input_file *f)
 {
-	const struct ingest *in = rd->in;
 	const struct csvin_row *hdr;
 	int rc;
 
-	rc = csvin_open(f->path, score_header, (void *)in, &rd->csv, f->err,
+	rd->kind = f->kind;
+	rd->platform = strcmp(f->kind, "platform") == 0;
+	rd->members = strcmp(f->kind, "members") == 0;
+	rc = csvin_open(f->path, score_header, rd, &rd->csv, f->err,
 	                sizeof(f->err));
 	if (rc != 0) {
 		f->rc = rc;
 		return -1;
 	}
 	hdr = csvin_header(rd->csv);
-	rd->hk = pick_kind(in, hdr);
+	rd->hk = pick_kind(rd->in, f->kind, hdr);
 	if (headers_map(rd->hk, hdr->fields, hdr->nfields, rd->col, f->err,
 	                sizeof(f->err)) != 0) {
 		f->rc = ANJU_EXIT_DATAERR;
@@ -114,8 +117,7 @@ open_file(struct reader *rd, struct input_file *f)
 		return -1;
 	}
 	rd->person = strcmp(rd->hk->name, "roster.person") == 0;
-	rd->person_files += rd->person;
-	if (strcmp(in->kind, "roster") == 0)
+	if (strcmp(f->kind, "roster") == 0)
 		f->layout = rd->person ? "person" : "household";
 	snprintf(f->encoding, sizeof(f->encoding), "%s",
 	         csvin_encoding(rd->csv));
@@ -183,10 +185,10 @@ read_files(void *arg)
 	return NULL;
 }
 
-/* Set up the N input files PATHS, numbered after LAST_FILE_ID. Returns 0
- * or -1 (no memory). */
+/* Set up the N INPUTS, numbered after LAST_FILE_ID. Returns 0 or -1 (no
+ * memory). */
 static int
-files_init(struct ingest *in, char *const *paths, size_t n,
+files_init(struct ingest *in, const struct ingest_input *inputs, size_t n,
            sqlite3_int64 last_file_id)
 {
 	size_t i;
@@ -198,16 +200,17 @@ files_init(struct ingest *in, char *const *paths, size_t n,
 	in->nfiles = n;
 	for (i = 0; i < n; i++) {
 		struct input_file *f = &in->files[i];
-		const char *slash = strrchr(paths[i], '/');
+		const char *slash = strrchr(inputs[i].path, '/');
 
-		f->path = paths[i];
-		f->name = slash ? slash + 1 : paths[i];
+		f->path = inputs[i].path;
+		f->kind = inputs[i].kind;
+		f->name = slash ? slash + 1 : f->path;
 		f->file_id = last_file_id + 1 + (sqlite3_int64)i;
 		if (realpath(f->path, f->real) == NULL)
 			snprintf(f->real, sizeof(f->real), "%s", f->path);
 		f->fs = &in->stats[i];
 		if ((f->fs->name = strdup(f->name)) == NULL ||
-		    (f->fs->kind = strdup(in->kind)) == NULL)
+		    (f->fs->kind = strdup(f->kind)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -278,7 +281,7 @@ readers_close(struct ingest *in)
 }
 
 int
-ingest_files(struct ingest *in, char *const *paths, size_t n)
+ingest_files(struct ingest *in, const struct ingest_input *inputs, size_t n)
 {
 	sqlite3_int64 last_file_id = 0;
 	pthread_t thread[READERS_MAX];
@@ -289,7 +292,7 @@ ingest_files(struct ingest *in, char *const *paths, size_t n)
 		return 0;
 	if (note_tables_before(in, &last_file_id) != 0)
 		return ANJU_EXIT_SOFTWARE;
-	if (files_init(in, paths, n, last_file_id) != 0) {
+	if (files_init(in, inputs, n, last_file_id) != 0) {
 		anju_msg(NULL, 0, "out of memory");
 		return ANJU_EXIT_SOFTWARE;
 	}
@@ -305,15 +308,13 @@ ingest_files(struct ingest *in, char *const *paths, size_t n)
 	if (started < in->nreaders) {
 		/* Too few threads: the writer would wait for files no one
 		 * reads. Stop the ones running. */
-		anju_msg(paths[0], 0, "cannot start the reader threads");
+		anju_msg(inputs[0].path, 0, "cannot start the reader threads");
 		rc = ANJU_EXIT_SOFTWARE;
 		ingest_stop_readers(in, started);
 	} else
 		rc = ingest_store_files(in);
-	for (r = 0; r < started; r++) {
+	for (r = 0; r < started; r++)
 		pthread_join(thread[r], NULL);
-		in->person_files += in->rd[r].person_files;
-	}
 	return rc;
 }
 
@@ -344,9 +345,6 @@ ingest_open(sqlite3 *db, const struct ingest_opts *opts, struct ingest **out)
 	if (in == NULL)
 		return ANJU_EXIT_SOFTWARE;
 	in->db = db;
-	snprintf(in->kind, sizeof(in->kind), "%s", opts->kind);
-	in->platform = strcmp(in->kind, "platform") == 0;
-	in->members = strcmp(in->kind, "members") == 0;
 	if (opts->as_of != NULL)
 		snprintf(in->as_of, sizeof(in->as_of), "%s", opts->as_of);
 	else

@@ -50,6 +50,7 @@ struct file_stats {
  */
 struct input_file {
 	const char *path;      /* as given */
+	const char *kind;      /* "platform", "roster" or "members" */
 	const char *name;      /* base name, for "source" */
 	sqlite3_int64 file_id; /* assigned before the reader starts */
 	char real[PATH_MAX];   /* real path, for replacing an earlier ingest */
@@ -111,12 +112,13 @@ struct reader {
 	bool ended;              /* the writer has taken its final batch */
 
 	/* the file it reads and its header */
+	const char *kind; /* the file's kind, also as flags: */
+	bool platform, members;
 	const struct header_kind *hk; /* header kind of the current file */
 	int col[HEADERS_MAX_FIELDS];
 	const char *file_name;
 	sqlite3_int64 file_id;
-	bool person;         /* the file is a person-level roster */
-	size_t person_files; /* person-level roster files read */
+	bool person; /* the file is a person-level roster */
 	struct csvin *csv;
 	struct file_stats *fs; /* the current file's accounting */
 	struct batch *cur;     /* the batch being filled */
@@ -148,18 +150,17 @@ struct ingest {
 	struct header_table headers;
 	struct value_map *values;
 	struct divisions *div;
-	char kind[16];
 	char as_of[11];
-	bool platform, members; /* the kind, as flags */
 
 	/* The invocation's files, set up before the readers start. */
 	struct input_file *files;
 	size_t nfiles;
 	struct reader rd[READERS_MAX];
 	size_t nreaders;
-	size_t person_files; /* person-level roster files, all readers */
 
 	/* The writer's own. */
+	const char *kind;    /* of the files being stored and finished */
+	size_t person_files; /* of them, person-level rosters */
 	const struct input_file *wfile; /* the file being stored */
 	size_t rows_stored;             /* input rows, for progress */
 	sqlite3_stmt *ins_file, *upd_file, *del_old, *ins_reject;
@@ -205,6 +206,15 @@ int ingest_store_files(struct ingest *in);
 /* Writer: tell the first N readers to stop and take their batches,
  * unstored, until each one's final batch. */
 void ingest_stop_readers(struct ingest *in, size_t n);
+
+/*
+ * Writer, after the last file of a run of files of kind in->kind (of which
+ * in->person_files were person-level rosters): mark exact duplicate rows
+ * within the source (D09), households sharing a 户编号 (D08), and derive
+ * household sizes of person-level rosters. Returns 0 or
+ * ANJU_EXIT_SOFTWARE (message printed).
+ */
+int ingest_finish(struct ingest *in);
 
 /* Prepare the writer's statements. Returns 0 or -1 (message printed). */
 int ingest_store_prepare(struct ingest *in);

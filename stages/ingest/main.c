@@ -3,6 +3,7 @@
  *
  *   anju-ingest --db WORKSPACE --kind platform|roster|members
  *               [--divisions FILE] [--as-of YYYY-MM-DD] FILE...
+ *               [--kind KIND FILE...]...
  */
 #include "anju.h"
 #include "dates.h"
@@ -23,41 +24,60 @@ usage(FILE *f)
 	    "usage: anju-ingest --db WORKSPACE --kind platform|roster|members\n"
 	    "                   [--divisions FILE] [--as-of YYYY-MM-DD] "
 	    "[--] FILE...\n"
+	    "                   [--kind KIND FILE...]...\n"
 	    "Normalise exports into the workspace and print, per file, rows\n"
 	    "read = rows kept + rows rejected. Re-ingesting a file replaces\n"
-	    "its earlier rows.\n");
+	    "its earlier rows. A file is of the kind named last before it\n"
+	    "(the first --kind for files before any); several kinds in one\n"
+	    "call are ingested in the order given, in one transaction.\n");
 }
 
 /* Check every input before touching the workspace, so a missing file
  * never leaves a half-made workspace behind. */
 static int
-check_inputs(char **files, int n)
+check_inputs(const struct ingest_input *inputs, size_t n)
 {
 	struct stat sb;
-	int i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (stat(files[i], &sb) != 0) {
-			anju_msg(files[i], 0, "no such file");
+		const char *path = inputs[i].path;
+
+		if (stat(path, &sb) != 0) {
+			anju_msg(path, 0, "no such file");
 			return ANJU_EXIT_NOINPUT;
 		}
 		if (S_ISDIR(sb.st_mode)) {
-			anju_msg(files[i], 0, "is a directory, not an export");
+			anju_msg(path, 0, "is a directory, not an export");
 			return ANJU_EXIT_NOINPUT;
 		}
 	}
 	return 0;
 }
 
+/* The kind named by S, as a static string, or NULL. */
+static const char *
+kind_named(const char *s)
+{
+	static const char *const kinds[] = {"platform", "roster", "members"};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(s, kinds[i]) == 0)
+			return kinds[i];
+	return NULL;
+}
+
 static int
-run(const char *dbpath, const struct ingest_opts *opts, char **files, int n)
+run(const char *dbpath, const struct ingest_opts *opts,
+    const struct ingest_input *inputs, size_t n)
 {
 	struct ingest *in = NULL;
 	sqlite3 *db = NULL;
 	char err[512];
 	int rc;
 
-	if ((rc = check_inputs(files, n)) != 0)
+	if ((rc = check_inputs(inputs, n)) != 0)
 		return rc;
 	if ((rc = db_open(dbpath, &db, err, sizeof(err))) != 0) {
 		anju_msg(dbpath, 0, "%s", err);
@@ -70,9 +90,7 @@ run(const char *dbpath, const struct ingest_opts *opts, char **files, int n)
 		rc = ANJU_EXIT_CANTCREAT;
 		goto out;
 	}
-	rc = ingest_files(in, files, (size_t)n);
-	if (rc == 0)
-		rc = ingest_finish(in);
+	rc = ingest_files(in, inputs, n);
 	if (rc == 0 && db_exec(db, "COMMIT", err, sizeof(err)) != 0) {
 		anju_msg(dbpath, 0, "cannot commit: %s", err);
 		rc = ANJU_EXIT_CANTCREAT;
@@ -101,18 +119,40 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct ingest_opts opts = {0};
-	const char *dbpath = NULL;
+	struct ingest_input *inputs;
+	const char *dbpath = NULL, *kind = NULL, *first_kind = NULL;
+	size_t n = 0, i;
 	int ch, rc;
 
 	anju_set_progname("anju-ingest");
-	while ((ch = getopt_long(argc, argv, "d:k:D:a:hV", longopts, NULL)) !=
+	/* at most one input an argument */
+	if ((inputs = calloc((size_t)argc, sizeof(*inputs))) == NULL) {
+		anju_msg(NULL, 0, "out of memory");
+		return ANJU_EXIT_SOFTWARE;
+	}
+	/* The leading '-': files come back in place (as ch 1), so each one
+	 * takes the --kind named before it. */
+	while ((ch = getopt_long(argc, argv, "-d:k:D:a:hV", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
+		case 1:
+			inputs[n].path = optarg;
+			inputs[n++].kind = kind;
+			break;
 		case 'd':
 			dbpath = optarg;
 			break;
 		case 'k':
-			opts.kind = optarg;
+			if ((kind = kind_named(optarg)) == NULL) {
+				anju_msg(NULL, 0,
+				         "--kind %s: expected platform, roster "
+				         "or members",
+				         optarg);
+				rc = ANJU_EXIT_USAGE;
+				goto out;
+			}
+			if (first_kind == NULL)
+				first_kind = kind;
 			break;
 		case 'D':
 			opts.divisions = optarg;
@@ -122,29 +162,41 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return ANJU_EXIT_OK;
+			rc = ANJU_EXIT_OK;
+			goto out;
 		case 'V':
 			printf("anju-ingest %s\n", ANJU_VERSION);
-			return ANJU_EXIT_OK;
+			rc = ANJU_EXIT_OK;
+			goto out;
 		default:
 			usage(stderr);
-			return ANJU_EXIT_USAGE;
+			rc = ANJU_EXIT_USAGE;
+			goto out;
 		}
 	}
-	if (dbpath == NULL || opts.kind == NULL || optind >= argc ||
-	    (strcmp(opts.kind, "platform") != 0 &&
-	     strcmp(opts.kind, "roster") != 0 &&
-	     strcmp(opts.kind, "members") != 0)) {
+	/* after "--": files all */
+	for (; optind < argc; optind++) {
+		inputs[n].path = argv[optind];
+		inputs[n++].kind = kind;
+	}
+	for (i = 0; i < n; i++)
+		if (inputs[i].kind == NULL)
+			inputs[i].kind = first_kind;
+	if (dbpath == NULL || first_kind == NULL || n == 0) {
 		usage(stderr);
-		return ANJU_EXIT_USAGE;
+		rc = ANJU_EXIT_USAGE;
+		goto out;
 	}
 	if (opts.as_of != NULL && !date_is_iso(opts.as_of)) {
 		anju_msg(NULL, 0, "--as-of %s: expected YYYY-MM-DD",
 		         opts.as_of);
-		return ANJU_EXIT_USAGE;
+		rc = ANJU_EXIT_USAGE;
+		goto out;
 	}
-	rc = run(dbpath, &opts, argv + optind, argc - optind);
+	rc = run(dbpath, &opts, inputs, n);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = rc ? rc : ANJU_EXIT_CANTCREAT;
+out:
+	free(inputs);
 	return rc;
 }

@@ -934,7 +934,7 @@ total_row(const struct csvin_row *row)
 static bool
 repeats_header(struct reader *rd)
 {
-	const char *key = fv(rd, rd->in->platform ? "head_id" : "household_id");
+	const char *key = fv(rd, rd->platform ? "head_id" : "household_id");
 	size_t f, named = 0, filled = 0;
 
 	if (*key == '\0' || strpbrk(key, "0123456789") != NULL)
@@ -1004,7 +1004,7 @@ unusable(struct reader *rd, const struct csvin_row *row)
 		return "no value in any known column";
 	if (repeats_header(rd))
 		return "the header row again (表头重复), not a household";
-	if (rd->in->platform) {
+	if (rd->platform) {
 		if (*fv(rd, "head_id") == '\0' && *fv(rd, "head_name") == '\0')
 			return "no usable key: 户主姓名 and 户主身份证号 both "
 			       "empty";
@@ -1033,9 +1033,9 @@ prepare_row(struct reader *rd, const struct csvin_row *row)
 	} else if ((why = unusable(rd, row)) != NULL) {
 		reject(rd, row, why);
 	} else {
-		if (rd->in->platform)
+		if (rd->platform)
 			platform_row(rd, row->line);
-		else if (rd->in->members || rd->person)
+		else if (rd->members || rd->person)
 			member_row(rd, row->line);
 		else
 			roster_household(rd, row->line, "head_name", "head_id");

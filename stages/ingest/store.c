@@ -268,7 +268,7 @@ file_begin(struct ingest *in, const struct input_file *f)
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S", localtime(&t));
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, f->file_id);
-	sqlite3_bind_text(st, 2, in->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->real, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, f->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, f->encoding, -1, SQLITE_STATIC);
@@ -296,7 +296,7 @@ file_done(struct ingest *in, const struct input_file *f)
 		return -1;
 	st = in->del_old;
 	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, in->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, f->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->real, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, f->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, f->file_id);
@@ -341,6 +341,8 @@ store_file_batch(struct ingest *in, const struct batch *b)
 		return ANJU_EXIT_CANTCREAT;
 	}
 	in->nstats++;
+	in->person_files +=
+	    f->layout != NULL && strcmp(f->layout, "person") == 0;
 	return 0;
 }
 
@@ -395,7 +397,16 @@ ingest_store_files(struct ingest *in)
 	int rc = 0;
 
 	for (i = 0; i < in->nfiles && rc == 0; i++) {
+		if (i == 0 || strcmp(in->files[i].kind, in->kind) != 0) {
+			in->kind = in->files[i].kind;
+			in->person_files = 0;
+		}
 		rc = store_file(in, i);
+		/* The last of a run of one kind: as if an ingest of that kind
+		 * ended here. */
+		if (rc == 0 && (i + 1 == in->nfiles ||
+		                strcmp(in->files[i + 1].kind, in->kind) != 0))
+			rc = ingest_finish(in);
 		if (progress && in->rows_stored - shown >= 100000) {
 			fprintf(stderr, "\r%s: %zu files, %zu rows",
 			        anju_progname(), i + 1, in->rows_stored);

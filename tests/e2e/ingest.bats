@@ -272,6 +272,50 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	[ "$status" -eq 0 ]
 }
 
+@test "several kinds in one call: the same workspace as one call per kind, in the order given" {
+	S="$TESTDATA/sample"
+	WS="$TMP/one.db" ingest --kind platform "$S"/platform_*.csv \
+		--kind roster "$S"/roster_*.csv --kind members "$S/members.csv"
+	[ "$status" -eq 0 ]
+	echo "$output" >"$TMP/one.out"
+	: >"$TMP/each.out"
+	for k in platform roster members; do
+		files=$(ls "$S"/${k}*.csv)
+		# shellcheck disable=SC2086
+		WS="$TMP/each.db" ingest --kind "$k" $files
+		[ "$status" -eq 0 ]
+		echo "$output" >>"$TMP/each.out"
+	done
+	cmp "$TMP/one.out" "$TMP/each.out"
+	for t in input_files platform_records roster_households members rejects findings; do
+		case $t in
+		input_files) cols="file_id, kind, name, sha256, encoding, layout, rows_read, rows_kept, rows_rejected" ;;
+		findings) cols="stage, file_id, code, county_code, village_code, household_id, record_id, detail, source, record_key, household_key, member_key" ;;
+		*) cols="*" ;;
+		esac
+		one=$(sqlite3 "$TMP/one.db" "SELECT $cols FROM $t" | sort)
+		each=$(sqlite3 "$TMP/each.db" "SELECT $cols FROM $t" | sort)
+		[ -n "$one" ] || [ "$t" = rejects ]
+		assert_eq "$each" "$one"
+	done
+}
+
+@test "--kind: files before any take the first; after -- the last; an unknown kind is 64" {
+	cp "$TESTDATA/ingest/members.csv" "$TMP/-m.csv"
+	cd "$TMP"
+	run "$ANJU_BIN/anju-ingest" --db "$WS" "$TESTDATA/ingest/platform_quirks.csv" \
+		--kind platform --kind members -- -m.csv
+	[ "$status" -eq 0 ]
+	assert_eq "platform|platform_quirks.csv
+members|-m.csv" "$(q "SELECT kind, name FROM input_files ORDER BY file_id")"
+	run "$ANJU_BIN/anju-ingest" --db "$WS" --kind household -- -m.csv
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"anju-ingest: --kind household: expected platform, roster or members"* ]]
+	run "$ANJU_BIN/anju-ingest" --db "$WS" -- -m.csv
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"usage: anju-ingest"* ]]
+}
+
 @test "unwritable workspace: 73" {
 	ingest --kind members "$TESTDATA/ingest/members.csv"
 	run "$ANJU_BIN/anju-ingest" --db "$TMP/no/such/dir/anju.db" --kind members "$TESTDATA/ingest/members.csv"

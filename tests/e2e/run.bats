@@ -205,14 +205,14 @@ wait_for_stage() {
 		"$(json "$m" 'm["inputs"][0]["sha256"]')"
 	assert_eq "True" "$(json "$m" 'all(i["rows_read"] == i["rows_kept"] + i["rows_rejected"] for i in m["inputs"])')"
 	assert_eq "200" "$(json "$m" 'm["inputs"][1]["rows_read"]')"
-	assert_eq "ingest-platform ingest-roster match verify diff report" \
+	assert_eq "ingest match verify diff report" \
 		"$(json "$m" '" ".join(s["name"] for s in m["stages"])')"
 	assert_eq "200" "$(json "$m" 'm["counts"]["households"]')"
 	assert_eq "20" "$(json "$m" 'm["counts"]["by_status"]["无记录"]')"
 	assert_eq "$(wc -l <"$TMP/new")" "$(json "$m" 'm["changes"]["new"]')"
 	assert_eq "0" "$(json "$m" 'm["exit_status"]')"
 	# One line per stage in the log, and nothing left behind.
-	assert_eq 6 "$(grep -c '^anju-run: [a-z-]*: [0-9.]* s, exit 0$' <<<"$output")"
+	assert_eq 5 "$(grep -c '^anju-run: [a-z-]*: [0-9.]* s, exit 0$' <<<"$output")"
 	[ -z "$(ls -A "$TMP/runs" | grep '^\.tmp-')" ]
 }
 
@@ -229,7 +229,7 @@ wait_for_stage() {
 	out=$("$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs" --as-of 2020-11-04 2>"$TMP/log")
 	[ -z "$out" ]
 	! grep -q ' \.\.\.$' "$TMP/log" || false
-	assert_eq 6 "$(grep -c '^anju-run: [a-z-]*: [0-9.]* s, exit 0$' "$TMP/log")"
+	assert_eq 5 "$(grep -c '^anju-run: [a-z-]*: [0-9.]* s, exit 0$' "$TMP/log")"
 	grep -q '^anju-run: .*: pid [0-9]*, as of 2020-11-04$' "$TMP/log"
 }
 
