@@ -195,7 +195,7 @@ const char *inbox_kind_name(enum inbox_kind k);
 
 /* One stage as it ran. */
 struct run_stage {
-	char name[32]; /* "ingest-platform", "match" ... */
+	char name[32]; /* "ingest", "match" ... */
 	double seconds;
 	int exit;
 };

@@ -484,6 +484,33 @@ out:
 	return rc;
 }
 
+int
+ingest_kind_start(struct ingest *in, const char *kind)
+{
+	static const char *const sql[OP_KINDS] = {
+	    "SELECT EXISTS (SELECT 1 FROM platform_records)",
+	    "SELECT EXISTS (SELECT 1 FROM roster_households)",
+	    "SELECT EXISTS (SELECT 1 FROM members)",
+	};
+	size_t k;
+
+	in->kind = kind;
+	in->person_files = 0;
+	in->replaced = in->keys_lost = false;
+	in->stored_ids.n = 0;
+	for (k = 0; k < OP_KINDS; k++) {
+		sqlite3_stmt *st = db_prepare(in->db, sql[k]);
+
+		if (st == NULL)
+			return ANJU_EXIT_SOFTWARE;
+		in->rows_before[k] = sqlite3_step(st) != SQLITE_ROW ||
+		                     sqlite3_column_int(st, 0) != 0;
+		sqlite3_finalize(st);
+		in->stored[k].n = 0;
+	}
+	return 0;
+}
+
 /* Run the finish step SQL (its ?1, if any, is the kind). */
 static int
 finish_step(struct ingest *in, const char *sql)

@@ -59,35 +59,20 @@ pick_kind(const struct ingest *in, const char *kind,
 	return headers_kind(&in->headers, "roster");
 }
 
-/* Whether each row table held rows before this invocation stored any
- * (finish.c then reads them back), and the last file_id in use (the
- * files get the ones after it). Returns 0 or -1. */
+/* The last file_id in use (this call's files get the ones after it).
+ * Returns 0 or -1. */
 static int
-note_tables_before(struct ingest *in, sqlite3_int64 *last_file_id)
+last_file_id(struct ingest *in, sqlite3_int64 *out)
 {
-	static const char *const sql[OP_KINDS + 1] = {
-	    "SELECT EXISTS (SELECT 1 FROM platform_records)",
-	    "SELECT EXISTS (SELECT 1 FROM roster_households)",
-	    "SELECT EXISTS (SELECT 1 FROM members)",
-	    "SELECT coalesce(max(file_id), 0) FROM input_files",
-	};
-	size_t k;
+	sqlite3_stmt *st = db_prepare(
+	    in->db, "SELECT coalesce(max(file_id), 0) FROM input_files");
 
-	for (k = 0; k <= OP_KINDS; k++) {
-		sqlite3_stmt *st = db_prepare(in->db, sql[k]);
-		sqlite3_int64 v;
-
-		if (st == NULL)
-			return -1;
-		v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-		                                   : -1;
-		sqlite3_finalize(st);
-		if (k < OP_KINDS)
-			in->rows_before[k] = v != 0;
-		else if ((*last_file_id = v) < 0)
-			return -1;
-	}
-	return 0;
+	if (st == NULL)
+		return -1;
+	*out =
+	    sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return *out < 0 ? -1 : 0;
 }
 
 /* ---- the readers: files -> batches ------------------------------------ */
@@ -218,8 +203,9 @@ files_init(struct ingest *in, const struct ingest_input *inputs, size_t n,
 
 /*
  * How many readers for N files: one a core, up to READERS_MAX, and no
- * more than files. The writer needs less time a row than a reader, so on
- * two cores two readers and the writer keep both busy.
+ * more than files. A platform row costs a reader more time than the
+ * writer, so on two cores two readers and the writer keep both busy; a
+ * reader that gets ahead only waits on its full queue.
  */
 static size_t
 readers_for(size_t n)
@@ -283,16 +269,16 @@ readers_close(struct ingest *in)
 int
 ingest_files(struct ingest *in, const struct ingest_input *inputs, size_t n)
 {
-	sqlite3_int64 last_file_id = 0;
+	sqlite3_int64 last_id = 0;
 	pthread_t thread[READERS_MAX];
 	size_t r, started;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	if (note_tables_before(in, &last_file_id) != 0)
+	if (last_file_id(in, &last_id) != 0)
 		return ANJU_EXIT_SOFTWARE;
-	if (files_init(in, inputs, n, last_file_id) != 0) {
+	if (files_init(in, inputs, n, last_id) != 0) {
 		anju_msg(NULL, 0, "out of memory");
 		return ANJU_EXIT_SOFTWARE;
 	}

@@ -171,7 +171,7 @@ struct ingest {
 	sqlite3_stmt *ins_rows[OP_KINDS][MULTI_ROWS + 1];
 
 	/*
-	 * Every row this invocation stored, per row kind: (row hash, key),
+	 * Every row this run of one kind stored, per row kind: (row hash, key),
 	 * and for roster households (户编号 hash, key). When a table held no
 	 * rows before and nothing was replaced, these are all its rows and
 	 * finish.c need not read the table back. keys_lost: an append ran
@@ -206,6 +206,15 @@ int ingest_store_files(struct ingest *in);
 /* Writer: tell the first N readers to stop and take their batches,
  * unstored, until each one's final batch. */
 void ingest_stop_readers(struct ingest *in, size_t n);
+
+/*
+ * Writer, before the first file of a run of files of KIND: start its
+ * notes afresh, as a call of that kind alone would. Whether each table
+ * already has rows decides whether ingest_finish() can trust the notes or
+ * reads the table back: an earlier run's finish step may have changed it.
+ * Returns 0 or ANJU_EXIT_SOFTWARE (message printed).
+ */
+int ingest_kind_start(struct ingest *in, const char *kind);
 
 /*
  * Writer, after the last file of a run of files of kind in->kind (of which

@@ -11,6 +11,7 @@
 #include "ingest.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,15 +22,16 @@ usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: anju-ingest --db WORKSPACE --kind platform|roster|members\n"
-	    "                   [--divisions FILE] [--as-of YYYY-MM-DD] "
-	    "[--] FILE...\n"
-	    "                   [--kind KIND FILE...]...\n"
+	    "usage: anju-ingest --db WORKSPACE [--divisions FILE] "
+	    "[--as-of YYYY-MM-DD]\n"
+	    "                   --kind platform|roster|members FILE...\n"
+	    "                   [--kind KIND FILE...]... [-- FILE...]\n"
 	    "Normalise exports into the workspace and print, per file, rows\n"
 	    "read = rows kept + rows rejected. Re-ingesting a file replaces\n"
 	    "its earlier rows. A file is of the kind named last before it\n"
-	    "(the first --kind for files before any); several kinds in one\n"
-	    "call are ingested in the order given, in one transaction.\n");
+	    "(the first --kind for files before any; files after -- are of\n"
+	    "the last); several kinds in one call are ingested in the order\n"
+	    "given, in one transaction.\n");
 }
 
 /* Check every input before touching the workspace, so a missing file
@@ -53,6 +55,15 @@ check_inputs(const struct ingest_input *inputs, size_t n)
 		}
 	}
 	return 0;
+}
+
+/* A --kind with no file after it: a forgotten file list, not nothing to
+ * do. */
+static int
+no_files(const char *kind)
+{
+	anju_msg(NULL, 0, "--kind %s: no file follows it", kind);
+	return ANJU_EXIT_USAGE;
 }
 
 /* The kind named by S, as a static string, or NULL. */
@@ -121,7 +132,7 @@ main(int argc, char **argv)
 	struct ingest_opts opts = {0};
 	struct ingest_input *inputs;
 	const char *dbpath = NULL, *kind = NULL, *first_kind = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, since_kind = 0; /* files since the last --kind */
 	int ch, rc;
 
 	anju_set_progname("anju-ingest");
@@ -138,11 +149,19 @@ main(int argc, char **argv)
 		case 1:
 			inputs[n].path = optarg;
 			inputs[n++].kind = kind;
+			since_kind++;
 			break;
 		case 'd':
 			dbpath = optarg;
 			break;
 		case 'k':
+			if (kind != NULL && since_kind == 0) {
+				rc = no_files(kind);
+				goto out;
+			}
+			/* files before the first --kind are of that kind */
+			if (kind != NULL)
+				since_kind = 0;
 			if ((kind = kind_named(optarg)) == NULL) {
 				anju_msg(NULL, 0,
 				         "--kind %s: expected platform, roster "
@@ -175,9 +194,13 @@ main(int argc, char **argv)
 		}
 	}
 	/* after "--": files all */
-	for (; optind < argc; optind++) {
+	for (; optind < argc; optind++, since_kind++) {
 		inputs[n].path = argv[optind];
 		inputs[n++].kind = kind;
+	}
+	if (kind != NULL && since_kind == 0) {
+		rc = no_files(kind);
+		goto out;
 	}
 	for (i = 0; i < n; i++)
 		if (inputs[i].kind == NULL)

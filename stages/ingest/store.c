@@ -397,10 +397,9 @@ ingest_store_files(struct ingest *in)
 	int rc = 0;
 
 	for (i = 0; i < in->nfiles && rc == 0; i++) {
-		if (i == 0 || strcmp(in->files[i].kind, in->kind) != 0) {
-			in->kind = in->files[i].kind;
-			in->person_files = 0;
-		}
+		if ((i == 0 || strcmp(in->files[i].kind, in->kind) != 0) &&
+		    (rc = ingest_kind_start(in, in->files[i].kind)) != 0)
+			break;
 		rc = store_file(in, i);
 		/* The last of a run of one kind: as if an ingest of that kind
 		 * ended here. */

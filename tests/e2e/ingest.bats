@@ -9,6 +9,24 @@ ingest() {
 	run "$ANJU_BIN/anju-ingest" --db "$WS" --as-of 2020-12-31 "$@"
 }
 
+# same_workspaces A B: the two workspaces hold the same rows (row ids of
+# findings, ingest times and the random row hash of a household made for
+# people without a 户主 row aside).
+same_workspaces() {
+	local t cols a b
+	for t in input_files platform_records roster_households members rejects findings; do
+		case $t in
+		input_files) cols="file_id, kind, name, sha256, encoding, layout, rows_read, rows_kept, rows_rejected" ;;
+		findings) cols="stage, file_id, code, county_code, village_code, household_id, record_id, detail, source, record_key, household_key, member_key" ;;
+		roster_households) cols="household_key, file_id, line, household_id, county_code, village_code, head_name, head_id, head_id_state, household_size, poverty_attr, duplicate_of" ;;
+		*) cols="*" ;;
+		esac
+		a=$(sqlite3 "$1" "SELECT $cols FROM $t" | sort)
+		b=$(sqlite3 "$2" "SELECT $cols FROM $t" | sort)
+		assert_eq "$a" "$b"
+	done
+}
+
 @test "--help and --version" {
 	run "$ANJU_BIN/anju-ingest" --help
 	[ "$status" -eq 0 ]
@@ -287,20 +305,33 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 		echo "$output" >>"$TMP/each.out"
 	done
 	cmp "$TMP/one.out" "$TMP/each.out"
-	for t in input_files platform_records roster_households members rejects findings; do
-		case $t in
-		input_files) cols="file_id, kind, name, sha256, encoding, layout, rows_read, rows_kept, rows_rejected" ;;
-		findings) cols="stage, file_id, code, county_code, village_code, household_id, record_id, detail, source, record_key, household_key, member_key" ;;
-		*) cols="*" ;;
-		esac
-		one=$(sqlite3 "$TMP/one.db" "SELECT $cols FROM $t" | sort)
-		each=$(sqlite3 "$TMP/each.db" "SELECT $cols FROM $t" | sort)
-		[ -n "$one" ] || [ "$t" = rejects ]
-		assert_eq "$each" "$one"
-	done
+	same_workspaces "$TMP/each.db" "$TMP/one.db"
 }
 
-@test "--kind: files before any take the first; after -- the last; an unknown kind is 64" {
+@test "the same kind twice, another between: as separate calls (the later run's finish sees what the first changed)" {
+	h='序号,户编号,区划代码,与户主关系,家庭人口,村委会,区县,姓名,身份证号,镇'
+	{ echo "$h"
+	  echo '1,2109041012030009,210904101203,妻子,2,那台营子村,太平区,李一,210904196311231289,水泉镇'
+	  echo '2,2109041012030009,210904101203,儿子,2,那台营子村,太平区,李二,210904197905246378,水泉镇'
+	  echo '3,2109041012030008,210904101203,户主,2,那台营子村,太平区,张三,210904194511160455,水泉镇'
+	  echo '4,2109041012030008,210904101203,户主,2,那台营子村,太平区,张四,210904195810188786,水泉镇'; } >"$TMP/rp.csv"
+	{ echo "$h"
+	  echo '4,2109041012030008,210904101203,户主,2,那台营子村,太平区,张四,210904195810188786,水泉镇'; } >"$TMP/rp2.csv"
+	P="$TESTDATA/sample/platform_210921.csv"
+	WS="$TMP/one.db" ingest --kind roster "$TMP/rp.csv" --kind platform "$P" \
+		--kind roster "$TMP/rp2.csv"
+	[ "$status" -eq 0 ]
+	WS="$TMP/each.db" ingest --kind roster "$TMP/rp.csv"
+	WS="$TMP/each.db" ingest --kind platform "$P"
+	WS="$TMP/each.db" ingest --kind roster "$TMP/rp2.csv"
+	[ "$status" -eq 0 ]
+	same_workspaces "$TMP/each.db" "$TMP/one.db"
+	# 张四's second 户主 row is a member again, with a D08, not a household
+	assert_eq "0" "$(sqlite3 "$TMP/one.db" "SELECT count(*) FROM roster_households WHERE head_name = '张四'")"
+	[[ "$(sqlite3 "$TMP/one.db" "SELECT detail FROM findings WHERE source = 'rp2.csv:2'")" == *"有多个户主行"* ]]
+}
+
+@test "--kind: files before any take the first; after -- the last; an unknown kind or one without files is 64" {
 	cp "$TESTDATA/ingest/members.csv" "$TMP/-m.csv"
 	cd "$TMP"
 	run "$ANJU_BIN/anju-ingest" --db "$WS" "$TESTDATA/ingest/platform_quirks.csv" \
@@ -314,6 +345,15 @@ members|-m.csv" "$(q "SELECT kind, name FROM input_files ORDER BY file_id")"
 	run "$ANJU_BIN/anju-ingest" --db "$WS" -- -m.csv
 	[ "$status" -eq 64 ]
 	[[ "$output" == *"usage: anju-ingest"* ]]
+	# A --kind with no file after it is a forgotten list, not nothing to do.
+	run "$ANJU_BIN/anju-ingest" --db "$WS" --kind members -- -m.csv --kind roster
+	[ "$status" -eq 66 ]
+	run "$ANJU_BIN/anju-ingest" --db "$WS" --kind members ./-m.csv --kind roster
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"anju-ingest: --kind roster: no file follows it"* ]]
+	run "$ANJU_BIN/anju-ingest" --db "$WS" --kind roster --kind members ./-m.csv
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"anju-ingest: --kind roster: no file follows it"* ]]
 }
 
 @test "unwritable workspace: 73" {
