@@ -146,14 +146,16 @@ set_id_text(struct id_norm *out, const char *s)
  * backtick, quotes) and every space removed, x upper-cased. Returns
  * malloc'd string, NULL on invalid UTF-8 or ENOMEM.
  */
-/* Remove from C (in place) every byte in SET. */
+/* Remove from C (in place) every byte CH. */
 static void
-drop_chars(char *c, const char *set)
+drop_char(char *c, char ch)
 {
-	char *w = c;
+	char *w;
 
-	for (; *c != '\0'; c++)
-		if (strchr(set, *c) == NULL)
+	if ((c = strchr(c, ch)) == NULL)
+		return; /* the usual ID: nothing to move */
+	for (w = c; *c != '\0'; c++)
+		if (*c != ch)
 			*w++ = *c;
 	*w = '\0';
 }
@@ -188,9 +190,9 @@ tidy_id(char *c)
 	if (n > 0 && c[n - 1] == ')' && (open = strrchr(c, '(')) != NULL &&
 	    open > c)
 		*open = '\0';
-	drop_chars(c, "-");
+	drop_char(c, '-');
 	if (strchr(c, '.') != strrchr(c, '.') && strpbrk(c, "Ee") == NULL)
-		drop_chars(c, ".");
+		drop_char(c, '.');
 }
 
 static char *

@@ -212,8 +212,9 @@ fields_load(struct reader *rd, const struct csvin_row *row)
 {
 	size_t f;
 
-	memset(rd->fields, 0, sizeof(rd->fields));
-	memset(rd->flen, 0, sizeof(rd->flen));
+	/* only the header kind's fields are ever looked at */
+	memset(rd->fields, 0, rd->hk->nfields * sizeof(rd->fields[0]));
+	memset(rd->flen, 0, rd->hk->nfields * sizeof(rd->flen[0]));
 	for (f = 0; f < rd->hk->nfields; f++) {
 		int c = rd->col[f];
 
