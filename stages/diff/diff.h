@@ -32,18 +32,28 @@ struct diff_counts {
 /*
  * Identity of a finding across runs, as an SQL expression over the columns
  * of the findings table (so diff and report agree on one definition):
- * "CODE|h|HOUSEHOLD_ID" when household_id is set, else "CODE|i|HEAD_ID"
- * for a head ID of 18 characters, else, for a record without such an ID
- * (empty, or cut short: 2.10904E+17 keeps only 210904, the same for many
- * people), "CODE|r|TOWNSHIP|RECORD_ID" (档案编号 repeat across townships),
- * else "CODE|s|SOURCE".
+ *   "CODE|h|HOUSEHOLD_ID" when household_id is set;
+ *   else "CODE|i|HEAD_ID" for a head ID of 18 characters;
+ *   else, for a record without such an ID (empty, or cut short:
+ *   2.10904E+17 keeps only 210904, the same for many people),
+ *   "CODE|r|TOWNSHIP|RECORD_ID" when the record has a 档案编号 (they
+ *   repeat across townships);
+ *   else, the record's 档案编号 missing (its record_id is then FILE:LINE,
+ *   the finding's source, which a re-sent file or a deleted row above
+ *   changes), "CODE|n|VILLAGE|HEAD_NAME|HEAD_ID": whom it is about;
+ *   else "CODE|s|SOURCE".
  */
 #define DIFF_FINDING_KEY_SQL                                                   \
 	"(CASE WHEN coalesce(household_id, '') <> '' THEN code || '|h|' || "   \
 	"household_id WHEN length(head_id) = 18 THEN code || '|i|' || "        \
-	"head_id WHEN coalesce(record_id, '') <> '' THEN code || '|r|' || "    \
-	"coalesce(township_code, '') || '|' || record_id ELSE code || '|s|' "  \
-	"|| source END)"
+	"head_id WHEN coalesce(record_id, '') <> '' AND record_id IS NOT "     \
+	"source THEN code || '|r|' || coalesce(township_code, '') || '|' || "  \
+	"record_id WHEN coalesce(head_name, '') <> '' OR coalesce(head_id, "   \
+	"'') <> '' THEN code || '|n|' || coalesce(village_code, '') || '|' "   \
+	"|| "                                                                  \
+	"coalesce(head_name, '') || '|' || coalesce(head_id, '') ELSE code "   \
+	"|| "                                                                  \
+	"'|s|' || source END)"
 
 /*
  * Find the workspace of the previous run named by ARG: ARG itself when it

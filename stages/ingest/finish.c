@@ -60,10 +60,14 @@ static const struct {
 } finish_sql[] = {
     /* The findings made here (not by a row) are made afresh: D09, and
      * the household checks below, whose details start with 户编号. */
+    /* Not those about rows this step took away or made (a second 户主
+     * row made a member, a household made for people without a 户主
+     * row): they cannot be found again, and go with their file. */
     {AFTER_ANY,
      "DELETE FROM findings WHERE stage = 'ingest' AND (code = 'D09' OR "
-     "(code IN ('D07', 'D08') AND detail LIKE '户编号%')) AND "
-     "file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
+     "(code IN ('D07', 'D08') AND detail LIKE '户编号%' AND detail NOT "
+     "LIKE '户编号%有多个户主行：%' AND detail NOT LIKE '户编号%户主不明')) "
+     "AND file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
      NULL, NULL},
 
     {AFTER_PLATFORM,
@@ -495,7 +499,6 @@ ingest_kind_start(struct ingest *in, const char *kind)
 	size_t k;
 
 	in->kind = kind;
-	in->person_files = 0;
 	in->replaced = in->keys_lost = false;
 	in->stored_ids.n = 0;
 	for (k = 0; k < OP_KINDS; k++) {
@@ -527,10 +530,31 @@ finish_step(struct ingest *in, const char *sql)
 	return ok ? 0 : -1;
 }
 
+/* How many person-level roster files the workspace holds: their
+ * findings are made afresh by every roster ingest, whatever its files. */
+static int
+count_person_files(struct ingest *in)
+{
+	sqlite3_stmt *st =
+	    db_prepare(in->db, "SELECT count(*) FROM input_files WHERE kind = "
+	                       "'roster' AND layout = 'person'");
+
+	if (st == NULL)
+		return -1;
+	in->person_files = sqlite3_step(st) == SQLITE_ROW
+	                       ? (size_t)sqlite3_column_int64(st, 0)
+	                       : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int
 ingest_finish(struct ingest *in)
 {
 	size_t i;
+
+	if (count_person_files(in) != 0)
+		return ANJU_EXIT_SOFTWARE;
 
 	for (i = 0; i < sizeof(finish_sql) / sizeof(finish_sql[0]); i++) {
 		int ok;

@@ -160,7 +160,7 @@ struct ingest {
 
 	/* The writer's own. */
 	const char *kind;    /* of the files being stored and finished */
-	size_t person_files; /* of them, person-level rosters */
+	size_t person_files; /* person-level roster files (ingest_finish) */
 	const struct input_file *wfile; /* the file being stored */
 	size_t rows_stored;             /* input rows, for progress */
 	sqlite3_stmt *ins_file, *upd_file, *del_old, *ins_reject;
@@ -217,10 +217,10 @@ void ingest_stop_readers(struct ingest *in, size_t n);
 int ingest_kind_start(struct ingest *in, const char *kind);
 
 /*
- * Writer, after the last file of a run of files of kind in->kind (of which
- * in->person_files were person-level rosters): mark exact duplicate rows
- * within the source (D09), households sharing a 户编号 (D08), and derive
- * household sizes of person-level rosters. Returns 0 or
+ * Writer, after the last file of a run of files of kind in->kind: mark
+ * exact duplicate rows within the source (D09), households sharing a
+ * 户编号 (D08), and derive household sizes of person-level rosters (all
+ * the workspace's, not only this call's). Returns 0 or
  * ANJU_EXIT_SOFTWARE (message printed).
  */
 int ingest_finish(struct ingest *in);

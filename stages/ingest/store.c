@@ -341,8 +341,6 @@ store_file_batch(struct ingest *in, const struct batch *b)
 		return ANJU_EXIT_CANTCREAT;
 	}
 	in->nstats++;
-	in->person_files +=
-	    f->layout != NULL && strcmp(f->layout, "person") == 0;
 	return 0;
 }
 

@@ -331,6 +331,32 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	[[ "$(sqlite3 "$TMP/one.db" "SELECT detail FROM findings WHERE source = 'rp2.csv:2'")" == *"有多个户主行"* ]]
 }
 
+@test "a person-level roster's own findings (second 户主, no 户主, duplicate person) outlive a later roster ingest" {
+	h='序号,户编号,区划代码,与户主关系,家庭人口,村委会,区县,姓名,身份证号,镇'
+	{ echo "$h"
+	  echo '1,2109211262120059,210921126212,户主,3,水泉村,阜新县,赵行磊,210921195009229091,七家子镇'
+	  echo '2,2109211262120059,210921126212,户主,3,水泉村,阜新县,黄叶嘉,210921194710035004,七家子镇'
+	  echo '3,2109211262120059,210921126212,之子,3,水泉村,阜新县,赵才信,210921197912203938,七家子镇'
+	  echo '3,2109211262120059,210921126212,之子,3,水泉村,阜新县,赵才信,210921197912203938,七家子镇'
+	  echo '4,2109211262120060,210921126212,配偶,2,水泉村,阜新县,罗薇勤,210921194306172883,七家子镇'; } >"$TMP/person.csv"
+	{ echo '户编号,户主身份证号,县,行政村,乡（镇）,户主'
+	  echo '2109031012020001,210903194801236933,新邱区,金家洼子村,长营子镇,白广贵'; } >"$TMP/household.csv"
+	WS="$TMP/one.db" ingest --kind roster "$TMP/person.csv" "$TMP/household.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D07 D08 D09" "$(sqlite3 "$TMP/one.db" "SELECT code FROM findings ORDER BY code" | tr '\n' ' ' | sed 's/ $//')"
+	q1="SELECT code, detail, source FROM findings ORDER BY 1, 2, 3"
+	# The same files in two calls, then the person file again (which
+	# replaces its rows): the same findings, each once.
+	for f in person household person; do
+		WS="$TMP/each.db" ingest --kind roster "$TMP/$f.csv"
+		[ "$status" -eq 0 ]
+		[ "$f" = person ] ||
+			assert_eq "$(sqlite3 "$TMP/one.db" "$q1")" "$(sqlite3 "$TMP/each.db" "$q1")"
+	done
+	assert_eq "$(sqlite3 "$TMP/one.db" "$q1")" "$(sqlite3 "$TMP/each.db" "$q1")"
+	assert_eq "3" "$(sqlite3 "$TMP/each.db" "SELECT count(*) FROM roster_households")"
+}
+
 @test "--kind: files before any take the first; after -- the last; an unknown kind or one without files is 64" {
 	cp "$TESTDATA/ingest/members.csv" "$TMP/-m.csv"
 	cd "$TMP"

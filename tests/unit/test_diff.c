@@ -151,12 +151,14 @@ test_finding_key(void **state)
 	    /* two people whose IDs Excel cut to the same leading digits */
 	    {"D03", "210904", NULL, "R5", "210904", "c:8"},
 	    {"D03", "210904", NULL, "R6", "210904", "c:339"},
+	    /* no 档案编号: the record is known by FILE:LINE */
+	    {"D03", "210904", NULL, "c:27", "210904", "c:27"},
 	};
 	char path[256], change[16], seen[16];
 	long days;
 
 	(void)state;
-	make_workspace(run_db("k", path, sizeof(path)), f, 6, NULL);
+	make_workspace(run_db("k", path, sizeof(path)), f, 7, NULL);
 	assert_int_equal(diff(path, NULL, "2020-12-31"), 0);
 	lookup(path, "M01|h|H1", change, seen, &days);
 	assert_string_equal(change, "new");
@@ -164,14 +166,47 @@ test_finding_key(void **state)
 	assert_string_equal(change, "new");
 	lookup(path, "D07|r|210921100|R3", change, seen, &days);
 	assert_string_equal(change, "new");
-	lookup(path, "D07|s|b:4", change, seen, &days);
+	lookup(path, "D07|n|210921100201|王小明|", change, seen, &days);
 	assert_string_equal(change, "new");
 	assert_string_equal(seen, "2020-12-31");
 	assert_int_equal(days, 0);
+	lookup(path, "D03|n|210904100201|王小明|210904", change, seen, &days);
+	assert_string_equal(change, "new");
 	lookup(path, "D03|r|210904100|R5", change, seen, &days);
 	assert_string_equal(change, "new");
 	lookup(path, "D03|r|210904100|R6", change, seen, &days);
 	assert_string_equal(change, "new");
+}
+
+/* A record without 档案编号 is known by FILE:LINE; the file re-sent under
+ * a new name, or a row deleted above it, is still the same problem. */
+static void
+test_resent_file_persists(void **state)
+{
+	static const struct finding run1[] = {
+	    {"D03", "210904", NULL, "platform_210904.csv:27", "210904",
+	     "platform_210904.csv:27"},
+	};
+	static const struct finding run2[] = {
+	    {"D03", "210904", NULL, "platform_210904_修改版.csv:26", "210904",
+	     "platform_210904_修改版.csv:26"},
+	};
+	char p1[256], p2[256], dir1[256], change[16], seen[16];
+	long days;
+
+	(void)state;
+	make_workspace(run_db("resent1", p1, sizeof(p1)), run1, 1, NULL);
+	make_workspace(run_db("resent2", p2, sizeof(p2)), run2, 1, NULL);
+	assert_int_equal(diff(p1, NULL, "2020-11-01"), 0);
+	snprintf(dir1, sizeof(dir1), "%s/resent1", tmpdir);
+	assert_int_equal(diff(p2, dir1, "2020-11-03"), 0);
+	lookup(p2, "D03|n|210904100201|王小明|210904", change, seen, &days);
+	assert_string_equal(change, "persisting");
+	assert_string_equal(seen, "2020-11-01");
+	assert_int_equal(days, 2);
+	assert_int_equal(count_rows(p2, "SELECT count(*) FROM finding_changes "
+	                                "WHERE change <> 'persisting'"),
+	                 0);
 }
 
 /* First run: everything new, first_seen = as-of, history stored. */
@@ -392,6 +427,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_finding_key),
+	    cmocka_unit_test(test_resent_file_persists),
 	    cmocka_unit_test(test_first_run_all_new),
 	    cmocka_unit_test(test_same_identity_collapses),
 	    cmocka_unit_test(test_three_runs),
