@@ -5,8 +5,6 @@
 #include "csvout.h"
 #include "db.h"
 
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,59 +234,17 @@ write_households(sqlite3 *db, const char *path)
 	return rc;
 }
 
-/* findings.csv at PATH from DB. */
-static int
-findings_to(sqlite3 *db, const char *path)
-{
-	return write_query(db, path, findings_sql, findings_header,
-	                   sizeof(findings_header) /
-	                       sizeof(findings_header[0]));
-}
-
-/* findings.csv, written on a thread of its own through a read-only
- * connection of its own (a connection belongs to one thread). */
-struct findings_job {
-	const char *db_path;
-	char path[4096];
-	int rc;
-};
-
-static void *
-write_findings(void *arg)
-{
-	struct findings_job *job = arg;
-	sqlite3 *db = NULL;
-	char err[512];
-
-	if (db_open_readonly(job->db_path, &db, err, sizeof(err)) !=
-	    SQLITE_OK) {
-		anju_msg(job->db_path, 0, "%s", err);
-		job->rc = ANJU_EXIT_SOFTWARE;
-		return NULL;
-	}
-	job->rc = findings_to(db, job->path);
-	sqlite3_close(db);
-	return NULL;
-}
-
 int
 verify_write_outputs(sqlite3 *db, const char *dir)
 {
-	struct findings_job job = {.db_path = sqlite3_db_filename(db, "main")};
 	char path[4096];
-	pthread_t thread;
-	bool threaded;
 	int rc;
 
-	/* The two files at once: each is a scan and a sort of its own. */
-	snprintf(job.path, sizeof(job.path), "%s/findings.csv", dir);
-	threaded = job.db_path != NULL && *job.db_path != '\0' &&
-	           pthread_create(&thread, NULL, write_findings, &job) == 0;
-	if (!threaded)
-		job.rc = findings_to(db, job.path);
+	snprintf(path, sizeof(path), "%s/findings.csv", dir);
+	rc = write_query(db, path, findings_sql, findings_header,
+	                 sizeof(findings_header) / sizeof(findings_header[0]));
+	if (rc != 0)
+		return rc;
 	snprintf(path, sizeof(path), "%s/households.csv", dir);
-	rc = write_households(db, path);
-	if (threaded)
-		pthread_join(thread, NULL);
-	return job.rc != 0 ? job.rc : rc;
+	return write_households(db, path);
 }
