@@ -105,10 +105,12 @@ report_rate(long verified, long households, char *buf, size_t buflen)
 }
 
 /* Compiled once: ID-like runs, not glued to other digits or after a
- * letter: 15 to 20 digits or X with a birth year (19xx, 20xx) where an
- * ID has it, malformed ones too (19 digits, an X inside, letters typed
- * after), or a 15-digit legacy ID with its yymmdd; a 户编号 has no birth
- * date there and stays readable;
+ * letter: 15 to 20 digits or letters with a birth year (19xx, 20xx)
+ * where an ID has it, malformed ones too (19 digits, an X or a letter O
+ * inside, letters typed after); any 18 digits (or 17 and X), whatever
+ * their birth date (a mistyped year is still someone's ID); or a 15-digit
+ * legacy ID with its yymmdd. A 户编号 (16 digits) has no birth date
+ * there and stays readable;
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -131,8 +133,9 @@ id_pattern_get(void)
 	if (id_pattern == NULL)
 		id_pattern = pcre2_compile(
 		    (PCRE2_SPTR) "(?<![0-9A-Za-z])(?:[0-9]{6}(?:19|20)[0-9]"
-		                 "[0-9Xx]{6,11}|[0-9]{8}(?:0[1-9]|1[0-2])"
-		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])",
+		                 "[0-9A-Za-z]{6,11}|[0-9]{17}[0-9Xx]|[0-9]{8}"
+		                 "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+		                 "[0-9]{3})(?![0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL)
 		id_match =
@@ -171,20 +174,29 @@ fail:
 	return NULL;
 }
 
-/* True when S is digits only, an X allowed last (an ID, a code): a value a
- * spreadsheet would turn into a number. */
+/* True when S is digits only, an X allowed last (an ID, a code), or made
+ * of digits and the marks of numbers, dates and times (3-15, 1E5, 1/2,
+ * 12:30, 1,000, 5%): a value a spreadsheet would turn into a number or a
+ * date. */
 static bool
 numeric_looking(const char *s)
 {
 	size_t i, n = strlen(s);
+	bool digit = false;
 
 	if (n == 0)
 		return false;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) &&
-		    !(i == n - 1 && i > 0 && (s[i] == 'X' || s[i] == 'x')))
+	for (i = 0; i < n; i++) {
+		if (isdigit((unsigned char)s[i])) {
+			digit = true;
+			continue;
+		}
+		if (i == n - 1 && i > 0 && (s[i] == 'X' || s[i] == 'x'))
+			continue;
+		if (strchr(".,-/:+eE% ", s[i]) == NULL)
 			return false;
-	return true;
+	}
+	return digit;
 }
 
 /* A growing run of NUL-terminated strings: the cells of one row, kept
@@ -232,6 +244,20 @@ strbuf_neutral(struct strbuf *b, const char *s)
 {
 	char *safe = csvout_neutralise(s);
 
+	strbuf_cell(b, safe != NULL ? safe : s);
+	free(safe);
+}
+
+/* Append S as a cell a spreadsheet keeps as the text it is: neutralised
+ * when it could start a formula, else after a TAB when it would be read
+ * as a number or a date (report.h). */
+static void
+strbuf_as_text(struct strbuf *b, const char *s)
+{
+	char *safe = csvout_neutralise(s);
+
+	if (safe == NULL && numeric_looking(s))
+		strbuf_add(b, "\t", 1);
 	strbuf_cell(b, safe != NULL ? safe : s);
 	free(safe);
 }
@@ -287,15 +313,10 @@ cell_csv(struct strbuf *b, enum report_cell kind, const char *v,
 		}
 		/* FALLTHROUGH */
 	case REPORT_CODE:
-		if (numeric_looking(v)) {
-			strbuf_add(b, "\t", 1);
-			strbuf_cell(b, v);
-		} else {
-			strbuf_neutral(b, v);
-		}
+		strbuf_as_text(b, v);
 		return;
-	case REPORT_DETAIL:
-		strbuf_neutral(b, masked != NULL ? masked : v);
+	case REPORT_DETAIL: /* a name cell may hold an ID */
+		strbuf_as_text(b, masked != NULL ? masked : v);
 		return;
 	case REPORT_TEXT:
 	case REPORT_COUNT:
@@ -995,7 +1016,7 @@ problem_row(struct row *r, sqlite3_stmt *st, bool mask)
 	row_add_col(r, REPORT_CODE, st, 6, mask);
 	row_add_col(r, REPORT_CODE, st, 7, mask);
 	row_add_col(r, REPORT_ID, st, 8, mask);
-	row_add_col(r, REPORT_TEXT, st, 9, mask);
+	row_add_col(r, REPORT_DETAIL, st, 9, mask); /* a name may be an ID */
 	row_add_col(r, REPORT_DETAIL, st, 10, mask);
 	row_add_col(r, REPORT_DETAIL, st, 11, mask);
 	row_add_col(r, REPORT_TEXT, st, 12, mask);
@@ -1015,6 +1036,8 @@ write_problems(sqlite3 *db, struct book *book, const char *county,
 
 	if (w == NULL || st == NULL)
 		goto out;
+	/* 问题详情 is the sentence a clerk acts on: wide enough to read */
+	sheet_widen(w, 11, 60);
 	bind_pack(st, county, as_of, deadline_days, 0);
 	ok = fixed_row(w, problem_header, NELEM(problem_header)) == 0;
 	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1179,7 +1202,7 @@ change_row(struct row *r, sqlite3_stmt *st, bool mask)
 	row_add_col(r, REPORT_CODE, st, 5, mask);
 	row_add_col(r, REPORT_CODE, st, 6, mask);
 	row_add_col(r, REPORT_ID, st, 7, mask);
-	row_add_col(r, REPORT_TEXT, st, 8, mask);
+	row_add_col(r, REPORT_DETAIL, st, 8, mask); /* a name may be an ID */
 	row_add_col(r, REPORT_DETAIL, st, 9, mask);
 	row_add_col(r, REPORT_TEXT, st, 10, mask);
 	row_add_col(r, REPORT_COUNT, st, 11, mask);
@@ -1203,6 +1226,7 @@ write_changes(sqlite3 *db, struct book *book, const char *county,
 
 	if (w == NULL || count == NULL || list == NULL)
 		goto out;
+	sheet_widen(w, 10, 60); /* 问题详情 */
 	diffed = db_get_info(db, "diff_as_of", previous, sizeof(previous)) == 0;
 	if (db_get_info(db, "diff_previous_as_of", previous,
 	                sizeof(previous)) != 0 ||
@@ -1212,6 +1236,8 @@ write_changes(sqlite3 *db, struct book *book, const char *county,
 	bind_pack(list, county, as_of, deadline_days, diffed);
 	ok = change_counts(w, db, count, as_of, previous, deadline_days) == 0 &&
 	     fixed_row(w, change_header, NELEM(change_header)) == 0;
+	if (ok) /* the list's header, not the totals' above it */
+		sheet_freeze_here(w);
 	while (ok && (step = sqlite3_step(list)) == SQLITE_ROW) {
 		change_row(&r, list, mask);
 		ok = row_flush(w, &r) == 0;

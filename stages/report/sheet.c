@@ -236,6 +236,31 @@ sheet_row(struct sheet *s, const char *const *csv_cells,
 	return rc;
 }
 
+void
+sheet_freeze_here(struct sheet *s)
+{
+#ifdef ANJU_HAVE_XLSXWRITER
+	if (s->ws != NULL)
+		worksheet_freeze_panes(s->ws, s->row, 0);
+#else
+	(void)s;
+#endif
+}
+
+void
+sheet_widen(struct sheet *s, int col, double width)
+{
+#ifdef ANJU_HAVE_XLSXWRITER
+	if (s->ws != NULL)
+		worksheet_set_column(s->ws, (lxw_col_t)col, (lxw_col_t)col,
+		                     width, s->text);
+#else
+	(void)s;
+	(void)col;
+	(void)width;
+#endif
+}
+
 int
 sheet_close(struct sheet *s, bool ok)
 {

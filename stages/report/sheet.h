@@ -70,4 +70,12 @@ int sheet_row(struct sheet *s, const char *const *csv_cells,
  */
 int sheet_close(struct sheet *s, bool ok);
 
+/* Keep the rows written so far in view while a clerk scrolls the rest
+ * (a table's header below a block of totals). No-op without a workbook. */
+void sheet_freeze_here(struct sheet *s);
+
+/* Make column COL (0-based) WIDTH characters wide in the workbook: a long
+ * text such as 问题详情. No-op without a workbook. */
+void sheet_widen(struct sheet *s, int col, double width);
+
 #endif

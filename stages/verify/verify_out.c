@@ -143,7 +143,9 @@ order_check_free(struct order_check *oc)
 }
 
 /*
- * Write the rows of SQL (N columns) under HEADER to PATH. With ORDER not
+ * Write the rows of SQL (N columns) under HEADER to PATH, a cell that a
+ * spreadsheet would read as a formula neutralised as in diff.csv and the
+ * packs (an analyst opens these too). With ORDER not
  * NULL, give up as soon as a row is out of ORDER's order: then nothing is
  * written and *UNORDERED is set.
  */
@@ -161,7 +163,7 @@ write_rows(sqlite3 *db, const char *path, const char *sql,
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		return ANJU_EXIT_SOFTWARE;
-	if ((w = csvout_open(path, 0, err, sizeof(err))) == NULL) {
+	if ((w = csvout_open(path, CSVOUT_SAFE, err, sizeof(err))) == NULL) {
 		anju_msg(NULL, 0, "%s", err);
 		sqlite3_finalize(st);
 		return ANJU_EXIT_CANTCREAT;

@@ -92,7 +92,13 @@ test_mask_ids_in_text(void **state)
 	    "格式错误：2109211965081250135、2109211965X8125048、"
 	    "2109211970010110AB");
 	assert_string_equal(s, "格式错误：210921*********0135、210921********"
-	                       "5048、210921******0110AB");
+	                       "5048、210921********10AB");
+	free(s);
+	/* a letter O typed for a 0, a mistyped birth year: still IDs */
+	s = report_mask_ids("户主身份证号\"210922196O02187156\"格式错误；"
+	                    "210921915907313522");
+	assert_string_equal(s, "户主身份证号\"210922********7156\"格式错误；"
+	                       "210921********3522");
 	free(s);
 	/* a 户编号 has no birth year where an ID has it: readable */
 	s = report_mask_ids("其户主身份证号与户编号2109211012090001相同");
@@ -101,6 +107,26 @@ test_mask_ids_in_text(void **state)
 	s = report_mask_ids("");
 	assert_string_equal(s, "");
 	free(s);
+}
+
+/* What a spreadsheet would turn into a number or a date stays text: a
+ * 档案编号 like 3-15 or 1E5, a name cell holding an ID. */
+static void
+test_cells_kept_as_text(void **state)
+{
+	(void)state;
+	check_cell(REPORT_CODE, "3-15", false, "\t3-15");
+	check_cell(REPORT_CODE, "1E5", false, "\t1E5");
+	check_cell(REPORT_CODE, "2109211012090001", false,
+	           "\t2109211012090001");
+	check_cell(REPORT_CODE, "危改字[2020]17号", false, "危改字[2020]17号");
+	check_cell(REPORT_DETAIL, "210921196808299816", false,
+	           "\t210921196808299816");
+	check_cell(REPORT_DETAIL, "210921196808299816", true,
+	           "210921********9816");
+	check_cell(REPORT_DETAIL, "王小明", true, "王小明");
+	/* a formula first: neutralised, not a number */
+	check_cell(REPORT_CODE, "-2+3", false, "'-2+3");
 }
 
 static void
@@ -418,6 +444,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_county_code_ok),
 	    cmocka_unit_test(test_mask_ids_in_text),
+	    cmocka_unit_test(test_cells_kept_as_text),
 	    cmocka_unit_test(test_cells_neutralised),
 	    cmocka_unit_test(test_id_cells),
 	    cmocka_unit_test(test_rate),
