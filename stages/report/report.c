@@ -1092,7 +1092,8 @@ village_row(struct row *r, sqlite3_stmt *st)
 		row_add_col(r, REPORT_COUNT, st, i, false);
 	verified = sqlite3_column_int64(st, 6) + sqlite3_column_int64(st, 7) +
 	           sqlite3_column_int64(st, 8);
-	row_add(r, REPORT_TEXT,
+	/* a number in the workbook (84.85% sorts below 100.00%) */
+	row_add(r, REPORT_COUNT,
 	        report_rate(verified, sqlite3_column_int64(st, 5), rate,
 	                    sizeof(rate)),
 	        false);
@@ -1148,7 +1149,10 @@ static const char change_list_sql[] =
     CHANGES_CTE "SELECT change, code, severity, township_code, "
                 "village_code, household_id, record_id, head_id, "
                 "head_name, detail, first_seen, days_open, change = "
-                "'persisting' AND days_open > :days FROM ch ORDER BY "
+                "'persisting' AND days_open > :days, change = 'resolved' "
+                "AND coalesce(household_id, '') <> '' AND household_id "
+                "NOT IN (SELECT household_id FROM roster_households) "
+                "FROM ch ORDER BY "
                 "CASE change WHEN 'new' THEN 1 WHEN 'persisting' THEN 2 "
                 "ELSE 3 END, coalesce(township_code, ''), "
                 "coalesce(village_code, ''), coalesce(household_id, ''), "
@@ -1193,7 +1197,13 @@ change_counts(struct sheet *w, sqlite3 *db, sqlite3_stmt *st, const char *as_of,
 static void
 change_row(struct row *r, sqlite3_stmt *st, bool mask)
 {
-	row_add(r, REPORT_TEXT, change_name(col(st, 0)), mask);
+	/* Gone from the roster is not the same as fixed: the clerk checks
+	 * (counted with 已整改 all the same, as diff.csv says resolved). */
+	row_add(r, REPORT_TEXT,
+	        sqlite3_column_int(st, 13)
+	            ? "已整改（该户不在本期花名册，请核实）"
+	            : change_name(col(st, 0)),
+	        mask);
 	row_add_col(r, REPORT_TEXT, st, 1, mask);
 	row_add(r, REPORT_TEXT, code_name(col(st, 1)), mask);
 	row_add(r, REPORT_TEXT, severity_name(col(st, 2)), mask);

@@ -21,6 +21,7 @@ struct book {
 	lxw_workbook *wb;
 	lxw_format *text;  /* number format "@": the column stays text */
 	lxw_format *count; /* number format "0": whole numbers */
+	lxw_format *rate;  /* number format "0.00%" */
 #endif
 	char tmp[PATH_MAX];
 	char path[PATH_MAX];
@@ -30,7 +31,7 @@ struct sheet {
 	struct csvout *csv;
 #ifdef ANJU_HAVE_XLSXWRITER
 	lxw_worksheet *ws;
-	lxw_format *text, *count;
+	lxw_format *text, *count, *rate;
 #endif
 	unsigned row;
 };
@@ -71,6 +72,8 @@ book_open(const char *dir, const char *name, struct book **out)
 	format_set_num_format(b->text, "@");
 	b->count = workbook_add_format(b->wb);
 	format_set_num_format(b->count, "0");
+	b->rate = workbook_add_format(b->wb);
+	format_set_num_format(b->rate, "0.00%");
 	*out = b;
 #else
 	(void)dir;
@@ -176,6 +179,7 @@ sheet_open(const char *dir, const char *csv_name, struct book *book,
 		s->ws = workbook_add_worksheet(book->wb, sheet_name);
 		s->text = book->text;
 		s->count = book->count;
+		s->rate = book->rate;
 		if (s->ws == NULL) {
 			anju_msg(path, 0, "cannot add worksheet %s",
 			         sheet_name);
@@ -192,6 +196,22 @@ sheet_open(const char *dir, const char *csv_name, struct book *book,
 	(void)sheet_name;
 #endif
 	return s;
+}
+
+/* True when S is a percentage as report_rate() writes it (84.85%): its
+ * value (0.8485) in *V. */
+static bool
+percentage(const char *s, double *v)
+{
+	unsigned long whole, hundredths;
+	int used = 0;
+
+	/* in hundredths, divided once: 0.9487, not 0.9487000000000001 */
+	if (sscanf(s, "%lu.%2lu%%%n", &whole, &hundredths, &used) != 2 ||
+	    used == 0 || s[used] != '\0')
+		return false;
+	*v = (double)(whole * 100 + hundredths) / 10000;
+	return true;
 }
 
 /* True when S is a whole number a count can be: 1 to 9 digits. */
@@ -211,6 +231,7 @@ sheet_row(struct sheet *s, const char *const *csv_cells,
 
 #ifdef ANJU_HAVE_XLSXWRITER
 	size_t i;
+	double x;
 	lxw_error e;
 
 	/* worksheet_write_string never makes a formula: "=..." stays text. */
@@ -222,6 +243,9 @@ sheet_row(struct sheet *s, const char *const *csv_cells,
 		if (counts != NULL && counts[i] && whole_number(v))
 			e = worksheet_write_number(s->ws, s->row, (lxw_col_t)i,
 			                           strtod(v, NULL), s->count);
+		else if (counts != NULL && counts[i] && percentage(v, &x))
+			e = worksheet_write_number(s->ws, s->row, (lxw_col_t)i,
+			                           x, s->rate);
 		else
 			e = worksheet_write_string(s->ws, s->row, (lxw_col_t)i,
 			                           v, s->text);

@@ -424,6 +424,52 @@ test_changes_after_diff(void **state)
 	free(s);
 }
 
+/* A household gone from the roster takes its findings with it: resolved
+ * for diff.csv, but the pack says the household is gone, not fixed. */
+static void
+test_gone_household_not_fixed(void **state)
+{
+	struct report_options o = {0};
+	struct diff_options d = {0};
+	char db1[256], db2[256], out[256], *s;
+	char err[256];
+	sqlite3 *db;
+
+	(void)state;
+	snprintf(db1, sizeof(db1), "%s/gone1.db", tmpdir);
+	snprintf(db2, sizeof(db2), "%s/gone2.db", tmpdir);
+	snprintf(out, sizeof(out), "%s/gone-out", tmpdir);
+	make_workspace(db1);
+	make_workspace(db2);
+	assert_int_equal(db_open(db2, &db, err, sizeof(err)), 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "DELETE FROM findings WHERE household_id = 'HA1';"
+	            "DELETE FROM household_status WHERE household_id = 'HA1';"
+	            "DELETE FROM roster_households WHERE household_id = 'HA1'",
+	            err, sizeof(err)),
+	    0);
+	sqlite3_close(db);
+	d.db_path = db1;
+	d.as_of = "2020-12-01";
+	assert_int_equal(diff_run(&d), 0);
+	d.db_path = db2;
+	d.previous = db1;
+	d.as_of = "2020-12-31";
+	d.out_dir = tmpdir;
+	assert_int_equal(diff_run(&d), 0);
+	o.db_path = db2;
+	o.out_dir = out;
+	o.deadline_days = 15;
+	assert_int_equal(report_run(&o), 0);
+	s = pack_file(out, "210921", "变化.csv");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "\n已整改,1\n"));
+	assert_non_null(
+	    strstr(s, "\n已整改（该户不在本期花名册，请核实）,M01,"));
+	free(s);
+}
+
 static void
 test_missing_workspace(void **state)
 {
@@ -450,6 +496,7 @@ main(void)
 	    cmocka_unit_test(test_rate),
 	    cmocka_unit_test(test_packs_hold_only_their_county),
 	    cmocka_unit_test(test_changes_after_diff),
+	    cmocka_unit_test(test_gone_household_not_fixed),
 	    cmocka_unit_test(test_missing_workspace),
 	};
 

@@ -11,9 +11,9 @@
                                  "n" (number); exit 1 when not found
   csvcheck.py xlsx-strings FILE.xlsx
                                  every cell's text, one a line, a number
-                                 cell as "#N"; exit 1 when a cell holds a
-                                 formula or is a number other than a
-                                 count (1 to 9 digits, no fraction)
+                                 cell as "#N", a rate (a fraction from 0
+                                 to 1, 核验率) as "%N"; exit 1 when a cell
+                                 holds a formula or is another number
 """
 import csv
 import html
@@ -95,6 +95,9 @@ def xlsx_strings(path):
                 elif 't=' not in attrs and v and \
                         re.fullmatch(r"\d{1,9}", v.group(1)):
                     print("#" + v.group(1))
+                elif 't=' not in attrs and v and \
+                        re.fullmatch(r"0\.\d+", v.group(1)):
+                    print("%" + v.group(1))
                 else:
                     bad = 1
     return bad
