@@ -40,20 +40,31 @@ struct diff_counts {
  *   repeat across townships);
  *   else, the record's 档案编号 missing (its record_id is then FILE:LINE,
  *   the finding's source, which a re-sent file or a deleted row above
- *   changes), "CODE|n|VILLAGE|HEAD_NAME|HEAD_ID": whom it is about;
+ *   changes), "CODE|n|VILLAGE|HEAD_NAME|HEAD_ID|K": whom it is about, K
+ *   telling apart people of one name and cut ID in one village by their
+ *   order in the file (the Kth such record);
  *   else "CODE|s|SOURCE".
+ * A window function: use it in the result columns of a SELECT over one
+ * workspace's findings.
  */
+#define DIFF_BY_RECORD_ID                                                      \
+	"coalesce(record_id, '') <> '' AND record_id IS NOT source"
+#define DIFF_BY_PERSON                                                         \
+	"(coalesce(household_id, '') = '' AND length(head_id) IS NOT 18 AND "  \
+	"NOT (" DIFF_BY_RECORD_ID ") AND (coalesce(head_name, '') <> '' OR "   \
+	"coalesce(head_id, '') <> ''))"
 #define DIFF_FINDING_KEY_SQL                                                   \
 	"(CASE WHEN coalesce(household_id, '') <> '' THEN code || '|h|' || "   \
 	"household_id WHEN length(head_id) = 18 THEN code || '|i|' || "        \
-	"head_id WHEN coalesce(record_id, '') <> '' AND record_id IS NOT "     \
-	"source THEN code || '|r|' || coalesce(township_code, '') || '|' || "  \
-	"record_id WHEN coalesce(head_name, '') <> '' OR coalesce(head_id, "   \
-	"'') <> '' THEN code || '|n|' || coalesce(village_code, '') || '|' "   \
-	"|| "                                                                  \
-	"coalesce(head_name, '') || '|' || coalesce(head_id, '') ELSE code "   \
-	"|| "                                                                  \
-	"'|s|' || source END)"
+	"head_id WHEN " DIFF_BY_RECORD_ID " THEN code || '|r|' || "            \
+	"coalesce(township_code, '') || '|' || record_id WHEN " DIFF_BY_PERSON \
+	" THEN code || '|n|' || coalesce(village_code, '') || "                \
+	"'|' || coalesce(head_name, '') || '|' || coalesce(head_id, '') || "   \
+	"'|' || dense_rank() OVER (PARTITION BY " DIFF_BY_PERSON ", code, "    \
+	"coalesce(village_code, ''), coalesce(head_name, ''), "                \
+	"coalesce(head_id, '') ORDER BY rtrim(source, '0123456789'), "         \
+	"CAST(substr(source, length(rtrim(source, '0123456789')) + 1) AS "     \
+	"INTEGER)) ELSE code || '|s|' || source END)"
 
 /*
  * Find the workspace of the previous run named by ARG: ARG itself when it

@@ -62,12 +62,15 @@ static const struct {
      * the household checks below, whose details start with 户编号. */
     /* Not those about rows this step took away or made (a second 户主
      * row made a member, a household made for people without a 户主
-     * row): they cannot be found again, and go with their file. */
+     * row): they cannot be found again, and go with their file; or
+     * with the household they are about, when that was replaced. */
     {AFTER_ANY,
      "DELETE FROM findings WHERE stage = 'ingest' AND (code = 'D09' OR "
-     "(code IN ('D07', 'D08') AND detail LIKE '户编号%' AND detail NOT "
-     "LIKE '户编号%有多个户主行：%' AND detail NOT LIKE '户编号%户主不明')) "
-     "AND file_id IN (SELECT file_id FROM input_files WHERE kind = ?1)",
+     "(code IN ('D07', 'D08') AND detail LIKE '户编号%' AND ((detail NOT "
+     "LIKE '户编号%有多个户主行：%' AND detail NOT LIKE '户编号%户主不明') OR "
+     "household_key IS NULL OR household_key NOT IN (SELECT household_key "
+     "FROM roster_households)))) AND file_id IN (SELECT file_id FROM "
+     "input_files WHERE kind = ?1)",
      NULL, NULL},
 
     {AFTER_PLATFORM,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -105,12 +106,13 @@ report_rate(long verified, long households, char *buf, size_t buflen)
 }
 
 /* Compiled once: ID-like runs, not glued to other digits or after a
- * letter: 15 to 20 digits or letters with a birth year (19xx, 20xx)
- * where an ID has it, malformed ones too (19 digits, an X or a letter O
- * inside, letters typed after); any 18 digits (or 17 and X), whatever
- * their birth date (a mistyped year is still someone's ID); or a 15-digit
- * legacy ID with its yymmdd. A 户编号 (16 digits) has no birth date
- * there and stays readable;
+ * letter: 15 to 20 digits with a birth year (19xx, 20xx) where an ID has
+ * it, malformed ones too (19 digits; X, or O, I, l typed for digits,
+ * inside); any 18 digits (or 17 and X), whatever their birth date (a
+ * mistyped year is still someone's ID); or a 15-digit legacy ID with its
+ * yymmdd. Never 16 digits alone: a 户编号 (whose township code can look
+ * like a birth year) stays readable, as does a 档案编号 with other
+ * letters (2109212020FS0012);
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -132,10 +134,10 @@ id_pattern_get(void)
 
 	if (id_pattern == NULL)
 		id_pattern = pcre2_compile(
-		    (PCRE2_SPTR) "(?<![0-9A-Za-z])(?:[0-9]{6}(?:19|20)[0-9]"
-		                 "[0-9A-Za-z]{6,11}|[0-9]{17}[0-9Xx]|[0-9]{8}"
-		                 "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-		                 "[0-9]{3})(?![0-9])",
+		    (PCRE2_SPTR) "(?<![0-9A-Za-z])(?![0-9]{16}(?![0-9A-Za-z]))"
+		                 "(?:[0-9]{6}(?:19|20)[0-9][0-9XxOoIl]{6,11}|"
+		                 "[0-9]{17}[0-9Xx]|[0-9]{8}(?:0[1-9]|1[0-2])"
+		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL)
 		id_match =
@@ -175,17 +177,18 @@ fail:
 }
 
 /* True when S is digits only, an X allowed last (an ID, a code), or made
- * of digits and the marks of numbers, dates and times (3-15, 1E5, 1/2,
- * 12:30, 1,000, 5%): a value a spreadsheet would turn into a number or a
- * date. */
+ * of digits and the marks of numbers, money, dates and times (3-15, 1E5,
+ * 1/2, 12:30, 1,000, 5%, (12), $5, ¥5, 1月2日), or TRUE or FALSE: a value
+ * a spreadsheet would turn into a number, a date or a truth value. */
 static bool
 numeric_looking(const char *s)
 {
-	size_t i, n = strlen(s);
+	static const char *const marks[] = {"年", "月", "日", "¥", "￥"};
+	size_t i, k, n = strlen(s);
 	bool digit = false;
 
-	if (n == 0)
-		return false;
+	if (strcasecmp(s, "TRUE") == 0 || strcasecmp(s, "FALSE") == 0)
+		return true;
 	for (i = 0; i < n; i++) {
 		if (isdigit((unsigned char)s[i])) {
 			digit = true;
@@ -193,8 +196,14 @@ numeric_looking(const char *s)
 		}
 		if (i == n - 1 && i > 0 && (s[i] == 'X' || s[i] == 'x'))
 			continue;
-		if (strchr(".,-/:+eE% ", s[i]) == NULL)
+		if (strchr(".,-/:+eE% ()$", s[i]) != NULL)
+			continue;
+		for (k = 0; k < sizeof(marks) / sizeof(marks[0]); k++)
+			if (strncmp(s + i, marks[k], strlen(marks[k])) == 0)
+				break;
+		if (k == sizeof(marks) / sizeof(marks[0]))
 			return false;
+		i += strlen(marks[k]) - 1;
 	}
 	return digit;
 }

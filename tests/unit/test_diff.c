@@ -153,12 +153,13 @@ test_finding_key(void **state)
 	    {"D03", "210904", NULL, "R6", "210904", "c:339"},
 	    /* no 档案编号: the record is known by FILE:LINE */
 	    {"D03", "210904", NULL, "c:27", "210904", "c:27"},
+	    {"D03", "210904", NULL, "c:101", "210904", "c:101"},
 	};
 	char path[256], change[16], seen[16];
 	long days;
 
 	(void)state;
-	make_workspace(run_db("k", path, sizeof(path)), f, 7, NULL);
+	make_workspace(run_db("k", path, sizeof(path)), f, 8, NULL);
 	assert_int_equal(diff(path, NULL, "2020-12-31"), 0);
 	lookup(path, "M01|h|H1", change, seen, &days);
 	assert_string_equal(change, "new");
@@ -166,16 +167,23 @@ test_finding_key(void **state)
 	assert_string_equal(change, "new");
 	lookup(path, "D07|r|210921100|R3", change, seen, &days);
 	assert_string_equal(change, "new");
-	lookup(path, "D07|n|210921100201|王小明|", change, seen, &days);
+	lookup(path, "D07|n|210921100201|王小明||1", change, seen, &days);
 	assert_string_equal(change, "new");
 	assert_string_equal(seen, "2020-12-31");
 	assert_int_equal(days, 0);
-	lookup(path, "D03|n|210904100201|王小明|210904", change, seen, &days);
+	lookup(path, "D03|n|210904100201|王小明|210904|1", change, seen, &days);
 	assert_string_equal(change, "new");
 	lookup(path, "D03|r|210904100|R5", change, seen, &days);
 	assert_string_equal(change, "new");
 	lookup(path, "D03|r|210904100|R6", change, seen, &days);
 	assert_string_equal(change, "new");
+	/* a second record of the same name and cut ID in the village, later
+	 * in the file (line 101 after line 27, not before as text): another
+	 * problem, not the same one */
+	lookup(path, "D03|n|210904100201|王小明|210904|2", change, seen, &days);
+	assert_string_equal(change, "new");
+	assert_int_equal(
+	    count_rows(path, "SELECT count(*) FROM finding_changes"), 8);
 }
 
 /* A record without 档案编号 is known by FILE:LINE; the file re-sent under
@@ -200,7 +208,7 @@ test_resent_file_persists(void **state)
 	assert_int_equal(diff(p1, NULL, "2020-11-01"), 0);
 	snprintf(dir1, sizeof(dir1), "%s/resent1", tmpdir);
 	assert_int_equal(diff(p2, dir1, "2020-11-03"), 0);
-	lookup(p2, "D03|n|210904100201|王小明|210904", change, seen, &days);
+	lookup(p2, "D03|n|210904100201|王小明|210904|1", change, seen, &days);
 	assert_string_equal(change, "persisting");
 	assert_string_equal(seen, "2020-11-01");
 	assert_int_equal(days, 2);

@@ -92,13 +92,19 @@ test_mask_ids_in_text(void **state)
 	    "格式错误：2109211965081250135、2109211965X8125048、"
 	    "2109211970010110AB");
 	assert_string_equal(s, "格式错误：210921*********0135、210921********"
-	                       "5048、210921********10AB");
+	                       "5048、210921******0110AB");
 	free(s);
 	/* a letter O typed for a 0, a mistyped birth year: still IDs */
 	s = report_mask_ids("户主身份证号\"210922196O02187156\"格式错误；"
 	                    "210921915907313522");
 	assert_string_equal(s, "户主身份证号\"210922********7156\"格式错误；"
 	                       "210921********3522");
+	free(s);
+	/* 16 digits are a 户编号, even when its township code looks like a
+	 * birth year; a 档案编号 with letters is not an ID */
+	s = report_mask_ids("户编号2109212031200059，档案编号2109212020FS0012");
+	assert_string_equal(s,
+	                    "户编号2109212031200059，档案编号2109212020FS0012");
 	free(s);
 	/* a 户编号 has no birth year where an ID has it: readable */
 	s = report_mask_ids("其户主身份证号与户编号2109211012090001相同");
@@ -117,6 +123,10 @@ test_cells_kept_as_text(void **state)
 	(void)state;
 	check_cell(REPORT_CODE, "3-15", false, "\t3-15");
 	check_cell(REPORT_CODE, "1E5", false, "\t1E5");
+	check_cell(REPORT_CODE, "TRUE", false, "\tTRUE");
+	check_cell(REPORT_CODE, "(123)", false, "\t(123)");
+	check_cell(REPORT_CODE, "1月2日", false, "\t1月2日");
+	check_cell(REPORT_CODE, "¥5", false, "\t¥5");
 	check_cell(REPORT_CODE, "2109211012090001", false,
 	           "\t2109211012090001");
 	check_cell(REPORT_CODE, "危改字[2020]17号", false, "危改字[2020]17号");
