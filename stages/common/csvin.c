@@ -110,6 +110,7 @@ struct csvin {
 	char delim;
 
 	struct fields header_fields;
+	size_t header_width; /* the header's cells, unnamed last ones too */
 	char *header_raw;
 	struct csvin_row header;
 };
@@ -897,6 +898,7 @@ keep_header(struct csvin *in, const struct line *ln, const char *s)
 
 	if (parse_alone(in, in->delim, s, ln->len) < 0)
 		return -1;
+	in->header_width = in->fields.n;
 	for (n = in->fields.n; n > 0 && in->fields.flen[n - 1] == 0; n--)
 		;
 	for (i = 0; i < n; i++)
@@ -1163,7 +1165,11 @@ check_row(struct csvin *in, struct csvin_row *row)
 			row->reject = "field longer than 65536 bytes";
 			return;
 		}
-	if (f->n > want && extras_empty(f, want))
+	/* Cells under the header's unnamed last columns (a 备注 column
+	 * nobody titled) belong to an extra column; past the header's
+	 * width they must be empty padding. */
+	if (f->n > want &&
+	    extras_empty(f, want > in->header_width ? want : in->header_width))
 		row->nfields = want;
 	if (row->nfields != want) {
 		snprintf(in->reason, sizeof(in->reason),

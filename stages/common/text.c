@@ -268,9 +268,9 @@ text_name(const char *s)
 
 	if ((clean = text_clean(s)) == NULL)
 		return NULL;
-	/* Each dot variant is at most 3 bytes and becomes 2 (U+00B7), so
-	 * the output never outgrows the cleaned text. */
-	if ((out = malloc(strlen(clean) + 1)) == NULL)
+	/* A dot becomes U+00B7 (2 bytes): a full stop (1 byte) grows by
+	 * one, so the output is at most twice the cleaned text. */
+	if ((out = malloc(2 * strlen(clean) + 1)) == NULL)
 		goto done;
 	o = out;
 	for (p = (const utf8proc_uint8_t *)clean; *p != '\0'; p += n) {
@@ -287,7 +287,10 @@ text_name(const char *s)
 			    1;
 			continue;
 		}
-		if (is_name_dot(cp)) {
+		/* A full stop (． typed in GBK, . after NFKC) right after a
+		 * CJK character is a name dot too: 哈斯．其其格. */
+		if (is_name_dot(cp) ||
+		    (cp == '.' && o != out && (unsigned char)o[-1] >= 0x80)) {
 			dot = o != out; /* a leading dot is dropped */
 			continue;
 		}
@@ -322,10 +325,42 @@ text_key(const char *s)
 	return clean;
 }
 
+/* A place's subtotal label: 东梁镇小计, 佛寺村合计, 阜蒙县总计 (spaces
+ * aside): a short cell that ends with a label right after a place
+ * name's last character. */
+static bool
+place_total(const char *s)
+{
+	static const char *const labels[] = {"合计", "总计", "小计"};
+	static const char *const places[] = {"镇", "乡", "村", "县",
+	                                     "区", "道", "市"};
+	char buf[64];
+	size_t i, k, n = 0;
+
+	for (; *s != '\0'; s++)
+		if (*s != ' ') {
+			if (n + 1 >= sizeof(buf))
+				return false; /* too long for a label */
+			buf[n++] = *s;
+		}
+	buf[n] = '\0';
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+		size_t l = strlen(labels[i]);
+
+		if (n < l + 6 || strcmp(buf + n - l, labels[i]) != 0)
+			continue;
+		for (k = 0; k < sizeof places / sizeof places[0]; k++)
+			if (strncmp(buf + n - l - 3, places[k], 3) == 0)
+				return true;
+	}
+	return false;
+}
+
 bool
 text_is_total_label(const char *s)
 {
 	static const char *const labels[] = {"合计", "总计", "小计"};
+	const char *s0 = s;
 	char head[8];
 	size_t i, n = 0;
 
@@ -340,7 +375,7 @@ text_is_total_label(const char *s)
 	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(head, labels[i]) == 0)
 			return true;
-	return false;
+	return place_total(s0);
 }
 
 bool

@@ -249,6 +249,7 @@ value_year(const char *s, int *year)
 	c = sc.c;
 	if (!cut_suffix(c, "年度"))
 		(void)cut_suffix(c, "年");
+	(void)cut_suffix(c, ".0"); /* a number cell: 2020.0 */
 	res = VALUE_BAD;
 	if (strlen(c) != 4 || strspn(c, "0123456789") != 4)
 		goto done;
@@ -587,6 +588,11 @@ value_lookup(const struct value_map *m, const char *field, const char *raw,
 	/* "/" or 无 where the field has no such value: nothing given. */
 	if (canon == NULL && text_is_placeholder(key))
 		*empty = true;
+	/* a variant the table says means nothing yet (未验收): empty */
+	if (canon != NULL && strcmp(canon, "-") == 0) {
+		canon = NULL;
+		*empty = true;
+	}
 done:
 	free(key);
 	return canon;

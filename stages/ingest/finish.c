@@ -50,6 +50,15 @@ static const struct dup_table dup_members = {
 static int mark_duplicates(struct ingest *in, const struct dup_table *t);
 static int shared_household_ids(struct ingest *in, const struct dup_table *t);
 
+/* A person's finding takes its household's place and head (also run
+ * after a roster: the members may have come first). */
+#define PEOPLE_FINDINGS_TO_HOUSEHOLDS                                          \
+	"UPDATE findings SET county_code = r.county_code, township_code = "    \
+	"r.township_code, village_code = r.village_code, head_id = "           \
+	"r.head_id, head_name = r.head_name FROM roster_households r WHERE "   \
+	"findings.stage = 'ingest' AND findings.member_key IS NOT NULL AND "   \
+	"r.household_id = findings.household_id AND r.duplicate_of IS NULL"
+
 /* The steps of ingest_finish(), in order: an SQL statement, or (sql NULL)
  * a check done in C on the rows of a table. */
 static const struct {
@@ -136,13 +145,7 @@ static const struct {
 
     /* A person's finding belongs to its household: give it the
      * household's place and head, as SPEC 5 asks. */
-    {AFTER_PEOPLE,
-     "UPDATE findings SET county_code = r.county_code, township_code = "
-     "r.township_code, village_code = r.village_code, head_id = r.head_id, "
-     "head_name = r.head_name FROM roster_households r "
-     "WHERE findings.stage = 'ingest' AND findings.member_key IS NOT NULL "
-     "AND r.household_id = findings.household_id AND r.duplicate_of IS NULL",
-     NULL, NULL},
+    {AFTER_PEOPLE, PEOPLE_FINDINGS_TO_HOUSEHOLDS, NULL, NULL},
 
     /* A person-level household without a 户主 row still is a roster
      * household: it is kept, with its head unknown (D07), so it is
@@ -188,6 +191,8 @@ static const struct {
      "input_files WHERE kind = 'roster')) WHERE household_size IS NULL AND "
      "file_id IN (SELECT file_id FROM input_files WHERE layout = 'person')",
      NULL, NULL},
+    /* members ingested before their roster */
+    {AFTER_ROSTER, PEOPLE_FINDINGS_TO_HOUSEHOLDS, NULL, NULL},
 };
 
 static bool

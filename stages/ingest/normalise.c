@@ -643,37 +643,121 @@ place_quiet(struct reader *rd, struct div_place *out)
 
 /* ---- row hash (D09) ---------------------------------------------------- */
 
+/* Append the N bytes at V and a NUL to the hash input (rd->hbuf, LEN
+ * bytes so far). Returns the new length, or 0 out of memory. */
+static size_t
+hash_add(struct reader *rd, size_t len, const char *v, size_t n)
+{
+	if (len + n + 1 > rd->hcap) {
+		size_t cap = (len + n + 1) * 2;
+		char *p = realloc(rd->hbuf, cap);
+
+		if (p == NULL) {
+			rd->oom = true;
+			return 0;
+		}
+		rd->hbuf = p;
+		rd->hcap = cap;
+	}
+	if (n > 0)
+		memcpy(rd->hbuf + len, v, n);
+	rd->hbuf[len + n] = '\0';
+	return len + n + 1;
+}
+
 /*
- * D09's hash of the current row: XXH3 of its cleaned values in field
- * order, each followed by a NUL (absent and empty are the same value),
- * as an INTEGER so that grouping and sorting it is cheap. Two rows with
- * the same values have the same hash whatever their column order.
+ * D09's hash of OP: XXH3 of the texts PARTS (NULL ends them) and of the
+ * values bound at SLOTS (1-based, 0 ends them), each as text followed by
+ * a NUL (NULL and "" are the same value). The slots hold the normalised
+ * values, so 2020/4/30 and 2020-04-30, 1.2万 and 12000, x and X make the
+ * same row; the caller leaves out what only says where the row was read
+ * (file, line) and the raw spellings. As an INTEGER, so that grouping and
+ * sorting it is cheap.
  */
 static sqlite3_int64
-row_hash(struct reader *rd)
+op_hash(struct reader *rd, const struct op *op, const char *const *parts,
+        const signed char *slots)
 {
-	size_t f, len = 0;
+	size_t len = 0;
+	bool ok = true;
 
-	for (f = 0; f < rd->hk->nfields; f++) {
-		size_t n = rd->flen[f];
+	for (; *parts != NULL && ok; parts++)
+		ok = (len = hash_add(rd, len, *parts, strlen(*parts))) > 0;
+	for (; *slots != 0 && ok; slots++) {
+		const struct slot *s = &op->slot[*slots - 1];
+		char num[32];
+		const char *v = num;
 
-		if (len + n + 1 > rd->hcap) {
-			size_t cap = (len + n + 1) * 2;
-			char *p = realloc(rd->hbuf, cap);
-
-			if (p == NULL) {
-				rd->oom = true;
-				return 0;
-			}
-			rd->hbuf = p;
-			rd->hcap = cap;
+		switch (s->kind) {
+		case SLOT_NULL:
+			v = "";
+			break;
+		case SLOT_INT:
+			snprintf(num, sizeof(num), "%lld", (long long)s->v.i);
+			break;
+		case SLOT_REAL:
+			snprintf(num, sizeof(num), "%.17g", s->v.r);
+			break;
+		case SLOT_TEXT:
+			v = s->v.s;
+			break;
 		}
-		if (n > 0)
-			memcpy(rd->hbuf + len, rd->fields[f], n);
-		rd->hbuf[len + n] = '\0';
-		len += n + 1;
+		ok = (len = hash_add(rd, len, v, strlen(v))) > 0;
 	}
-	return (sqlite3_int64)text_hash_n(rd->hbuf, len);
+	return ok ? (sqlite3_int64)text_hash_n(rd->hbuf, len) : 0;
+}
+
+/* The place name in FIELD as written, for a row's hash when its code at
+ * CODE_SLOT did not resolve (the name then says more); else "". */
+static const char *
+hash_name(struct reader *rd, const struct op *op, const char *field,
+          int code_slot)
+{
+	const struct slot *c = &op->slot[code_slot - 1];
+
+	return c->kind == SLOT_TEXT && *c->v.s != '\0' ? "" : fv(rd, field);
+}
+
+/* A platform record's hash: its 档案编号 as written (not the FILE:LINE
+ * that stands in for a missing one), place, head and every value. */
+static void
+platform_hash(struct reader *rd, struct op *op)
+{
+	static const signed char slots[] = {
+	    7,  8,  9,  10, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+	    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 0};
+	const char *parts[] = {fv(rd, "record_id"),
+	                       hash_name(rd, op, "county", 7),
+	                       hash_name(rd, op, "township", 8),
+	                       hash_name(rd, op, "village", 9), NULL};
+
+	op->row_hash = op_hash(rd, op, parts, slots);
+	put_int(op, 37, op->row_hash);
+}
+
+/* A roster household's hash: 户编号, place, head and values. */
+static void
+roster_hash(struct reader *rd, struct op *op)
+{
+	static const signed char slots[] = {3,  7,  8,  9,  10, 12,
+	                                    14, 15, 16, 17, 18, 0};
+	const char *parts[] = {hash_name(rd, op, "county", 7),
+	                       hash_name(rd, op, "township", 8),
+	                       hash_name(rd, op, "village", 9), NULL};
+
+	op->row_hash = op_hash(rd, op, parts, slots);
+	put_int(op, 19, op->row_hash);
+}
+
+/* A person's hash: 户编号, name, ID, relation and place. */
+static void
+member_hash(struct reader *rd, struct op *op)
+{
+	static const signed char slots[] = {3, 4, 6, 8, 9, 10, 12, 13, 14, 0};
+	const char *parts[] = {NULL};
+
+	op->row_hash = op_hash(rd, op, parts, slots);
+	put_int(op, 11, op->row_hash);
 }
 
 /* ---- the three kinds ---------------------------------------------------- */
@@ -805,8 +889,7 @@ platform_row(struct reader *rd, size_t line)
 	put_count(rd, op, 34, "photos_completion");
 	put_flag(rd, op, 35, "toilet");
 	put_year(rd, op, 36);
-	op->row_hash = row_hash(rd);
-	put_int(op, 37, op->row_hash);
+	platform_hash(rd, op);
 }
 
 /* A roster household from the current row. NAME_FIELD/ID_FIELD say where
@@ -825,8 +908,7 @@ roster_household(struct reader *rd, size_t line, const char *name_field,
 	put_size(rd, op, 16);
 	put_str(op, 17, norm_enum(rd, op, "poverty_attr"));
 	put_str(op, 18, norm_enum(rd, op, "poverty_status"));
-	op->row_hash = row_hash(rd);
-	put_int(op, 19, op->row_hash);
+	roster_hash(rd, op);
 	return op;
 }
 
@@ -874,13 +956,12 @@ member_row(struct reader *rd, size_t line)
 	put_str(op, 8, id_state_name(id.state));
 	put_int(op, 9, id.known);
 	put_str(op, 10, relation);
-	op->row_hash = row_hash(rd);
-	put_int(op, 11, op->row_hash);
 	/* A member's own place: only a household without a 户主 row needs
 	 * it (finish.c); the household's D05 is reported once, on its head. */
 	put_str(op, 12, op->place.county);
 	put_str(op, 13, op->place.township);
 	put_str(op, 14, op->place.village);
+	member_hash(rd, op);
 }
 
 /* ---- rows (reader) ----------------------------------------------------- */
@@ -990,6 +1071,84 @@ tidy_household_id(struct reader *rd)
 	return true;
 }
 
+/* A cell of ROW cleaned as total_row() does: into *FREEME when it needed
+ * cleaning (the caller frees it). */
+static const char *
+plain_cell(const char *cell, char **freeme)
+{
+	size_t len;
+
+	*freeme = text_is_clean(cell, &len) ? NULL : text_clean(cell);
+	return *freeme != NULL ? *freeme : cell;
+}
+
+/*
+ * True when ROW is the column numbers a printed form puts under its
+ * header (甲, 1, 2, 3 ...): at least three cells are numbers counting up
+ * by one, and every other non-empty cell is one character.
+ */
+static bool
+column_numbers(const struct csvin_row *row)
+{
+	size_t i, counted = 0;
+	long next = -1;
+	bool ok = true;
+
+	for (i = 0; i < row->nfields && ok; i++) {
+		char *c;
+		const char *v = plain_cell(row->fields[i], &c);
+		size_t n = strlen(v);
+
+		if (n > 0 && n <= 3 && strspn(v, "0123456789") == n) {
+			long k = strtol(v, NULL, 10);
+
+			ok = next < 0 || k == next;
+			next = k + 1;
+			counted++;
+		} else if (n > 0) {
+			/* one character: 甲 or A, not a value */
+			ok = n == 1 || (n == 3 && (unsigned char)v[0] >= 0xE0);
+		}
+		free(c);
+	}
+	return ok && counted >= 3;
+}
+
+/* True when ROW is a form's footer: its first non-empty cell is signed
+ * off (填表人：, 审核人：, 联系电话：...). */
+static bool
+form_footer(const struct csvin_row *row)
+{
+	static const char *const labels[] = {
+	    "填表人",   "填报人",   "制表人",   "审核人",
+	    "审核",     "负责人",   "联系人",   "联系电话",
+	    "填表日期", "制表日期", "填报日期", "填报单位",
+	};
+	size_t i, k;
+	bool footer = false;
+
+	for (i = 0; i < row->nfields; i++) {
+		char *c;
+		const char *v = plain_cell(row->fields[i], &c);
+
+		if (*v != '\0') {
+			for (k = 0; k < sizeof(labels) / sizeof(labels[0]);
+			     k++) {
+				size_t l = strlen(labels[k]);
+
+				if (strncmp(v, labels[k], l) == 0 &&
+				    (v[l] == ':' ||
+				     strncmp(v + l, "：", 3) == 0))
+					footer = true;
+			}
+			free(c);
+			break;
+		}
+		free(c);
+	}
+	return footer;
+}
+
 /* Why the cleaned row cannot be used at all, or NULL. */
 static const char *
 unusable(struct reader *rd, const struct csvin_row *row)
@@ -999,6 +1158,12 @@ unusable(struct reader *rd, const struct csvin_row *row)
 
 	if (total_row(row))
 		return TOTAL_LINE;
+	if (column_numbers(row))
+		return "the form's column numbers (甲, 1, 2, 3 ...), not a "
+		       "household";
+	if (form_footer(row))
+		return "the form's footer (填表人, 审核人 ...), not a "
+		       "household";
 	for (i = 0; i < rd->hk->nfields; i++)
 		any |= rd->fields[i] != NULL && *rd->fields[i] != '\0';
 	if (!any)

@@ -118,6 +118,33 @@ P002|孙七|21092119491001008X|1|210921103204" \
 	assert_eq "1" "$(q "SELECT count(*) FROM members WHERE duplicate_of IS NULL")"
 }
 
+@test "a record written two ways (county file, township copy in GBK) is one record and a D09, not an M03 later" {
+	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,鉴定日期,补助资金\n东梁镇危改字[2020]1号,阜蒙县,东梁镇,新村,王五,21092119650812001X,2020-04-30,12000\n' >"$TMP/county.csv"
+	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,鉴定日期,补助资金\n东梁镇危改字[2020]1号,阜新县,东梁镇,新村,王五,21092119650812001x,2020/4/30,1.2万\n' |
+		iconv -f UTF-8 -t GB18030 >"$TMP/township.csv"
+	ingest --kind platform "$TMP/county.csv" "$TMP/township.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "1" "$(q "SELECT count(*) FROM platform_records WHERE duplicate_of IS NULL")"
+	assert_eq "D09|township.csv:2" "$(q "SELECT code, source FROM findings WHERE code = 'D09'")"
+	# a real difference is not a copy
+	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,鉴定日期,补助资金\n东梁镇危改字[2020]1号,阜蒙县,东梁镇,新村,王五,21092119650812001X,2020-05-30,12000\n' >"$TMP/township.csv"
+	rm -f "$WS"
+	ingest --kind platform "$TMP/county.csv" "$TMP/township.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2" "$(q "SELECT count(*) FROM platform_records WHERE duplicate_of IS NULL")"
+}
+
+@test "members ingested before their roster: a person's finding still gets the household's county and head" {
+	printf '户编号,姓名,身份证号,与户主关系\nH1,王小二,210921199001010013,之子\n' >"$TMP/m.csv"
+	printf '户编号,县,乡镇,村,户主姓名,户主证件号码\nH1,阜蒙县,佛寺镇,佛寺村,王五,21092119650812001X\n' >"$TMP/r.csv"
+	ingest --kind members "$TMP/m.csv"
+	[ "$status" -eq 0 ]
+	ingest --kind roster "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "D01|210921|王五|21092119650812001X" \
+		"$(q "SELECT code, county_code, head_name, head_id FROM findings WHERE member_key IS NOT NULL")"
+}
+
 @test "D09 across two ingests: the later file's copy is flagged, the earlier row kept" {
 	head -n 2 "$TESTDATA/ingest/members.csv" > "$TMP/a.csv"
 	{ head -n 1 "$TESTDATA/ingest/members.csv"; sed -n 3p "$TESTDATA/ingest/members.csv"; sed -n 2p "$TESTDATA/ingest/members.csv"; } > "$TMP/b.csv"
@@ -270,6 +297,26 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	[ "$status" -eq 0 ]
 	assert_eq "3|1|2" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
 	[[ "$(q "SELECT group_concat(line || ' ' || reason, ';') FROM rejects")" == "2 expected 3 fields, found 2;4 expected 3 fields, found 4" ]]
+}
+
+@test "a printed form's column numbers, a place's subtotal and the signed-off footer are rejected as such" {
+	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,补助资金\n甲,1,2,3,4,5,6\nX1,阜蒙县,佛寺镇,佛寺村,王五,21092119650812001X,12000\n,,佛寺镇小计,,,,12000\n填表人：王会计,,,审核人：李站长,,联系电话：0418-1234567,\n' >"$TMP/form.csv"
+	ingest --kind platform "$TMP/form.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "4|1|3" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	assert_eq "2 the form's column numbers (甲, 1, 2, 3 ...), not a household
+4 total line (合计), not a household
+5 the form's footer (填表人, 审核人 ...), not a household" "$(q "SELECT line || ' ' || reason FROM rejects ORDER BY line")"
+	assert_eq "0" "$(q "SELECT count(*) FROM findings")"
+}
+
+@test "an unnamed last column (a 备注 nobody titled): its cells are kept as an extra column's, not a ragged row" {
+	printf '户编号,户主姓名,户主证件号码,\nH1,张三,210922197206070062,已故\nH2,李四,210922197206070062,,\nH3,王五,210922197206070062,,x\n' >"$TMP/blank.csv"
+	ingest --kind roster "$TMP/blank.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "3|2|1" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	assert_eq "H1 H2" "$(q "SELECT group_concat(household_id, ' ') FROM roster_households")"
+	assert_eq "4" "$(q "SELECT line FROM rejects")"
 }
 
 @test "missing file or a directory: 66; FIFO: 65 without blocking" {

@@ -424,15 +424,20 @@ test_ragged_rows(void **state)
 	                                                    "A,1\n"
 	                                                    "B,2,Y,,\n"
 	                                                    "C,3,Z,extra\n"
-	                                                    "D,4,W\n"));
+	                                                    "D,4,W\n"
+	                                                    "E,5,V,,,more\n"));
 
 	(void)state;
 	/* the header's padding cells do not count */
 	assert_int_equal(csvin_header(in)->nfields, 3);
 	expect_reject(in, 2, "expected 3 fields, found 2", "A,1");
 	expect_row(in, 3, 3, "B", "2", "Y");
-	expect_reject(in, 4, "expected 3 fields, found 4", "C,3,Z,extra");
+	/* a cell under the header's unnamed columns: an untitled column's
+	 * (a 备注 nobody named), the row is kept */
+	expect_row(in, 4, 3, "C", "3", "Z");
 	expect_row(in, 5, 3, "D", "4", "W");
+	/* past the header's width: ragged */
+	expect_reject(in, 6, "expected 3 fields, found 6", "E,5,V,,,more");
 	expect_end(in);
 	csvin_close(in);
 }

@@ -115,6 +115,10 @@ test_name(void **state)
 	check(text_name, "阿卜杜拉\xce\x87买买提", "阿卜杜拉·买买提");
 	check(text_name, "阿卜杜拉 · 买买提", "阿卜杜拉·买买提");
 	check(text_name, "阿卜杜拉··•买买提", "阿卜杜拉·买买提");
+	/* a full stop typed for the dot (． in GBK, . after NFKC) */
+	check(text_name, "哈斯．其其格", "哈斯·其其格");
+	check(text_name, "哈斯.其其格", "哈斯·其其格");
+	check(text_name, "J.R.", "J.R.");
 	check(text_name, "·阿卜杜拉·买买提·", "阿卜杜拉·买买提");
 	check(text_name, "··", "");
 	check(text_name, "", "");
@@ -152,6 +156,12 @@ test_total_label(void **state)
 	assert_false(text_is_total_label(NULL));
 	assert_false(text_is_total_label("王合计"));
 	assert_false(text_is_total_label("计划"));
+	/* a place's subtotal */
+	assert_true(text_is_total_label("伊吗图镇小计"));
+	assert_true(text_is_total_label("佛寺村 合计"));
+	assert_true(text_is_total_label("阜蒙县总计"));
+	assert_false(text_is_total_label("镇小计")); /* no place name */
+	assert_false(text_is_total_label("王会计"));
 }
 
 /* Known XXH3-64 answers (seed 0; the empty input is xxHash's published
