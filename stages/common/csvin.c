@@ -888,30 +888,153 @@ score_line(struct csvin *in, const char *s, size_t len, csvin_header_score sc,
 	return 0;
 }
 
-/* Keeps the header's cells (trailing empty cells dropped: Excel pads the
- * header as it pads rows). */
+/* Keeps the cells F as the header (trailing empty cells dropped: Excel
+ * pads the header as it pads rows), with its text RAW (LEN bytes) and its
+ * last line LINENO. */
 static int
-keep_header(struct csvin *in, const struct line *ln, const char *s)
+keep_header_cells(struct csvin *in, const struct fields *f, const char *raw,
+                  size_t len, size_t lineno)
 {
 	struct fields *h = &in->header_fields;
 	size_t i, n;
 
-	if (parse_alone(in, in->delim, s, ln->len) < 0)
-		return -1;
-	in->header_width = in->fields.n;
-	for (n = in->fields.n; n > 0 && in->fields.flen[n - 1] == 0; n--)
+	in->header_width = f->n;
+	for (n = f->n; n > 0 && f->flen[n - 1] == 0; n--)
 		;
 	for (i = 0; i < n; i++)
-		if (fields_add(h, in->fields.text + in->fields.off[i],
-		               in->fields.flen[i]) < 0)
+		if (fields_add(h, f->text + f->off[i], f->flen[i]) < 0)
 			return -1;
-	if ((in->header_raw = malloc(ln->len + 1)) == NULL)
+	if ((in->header_raw = malloc(len + 1)) == NULL)
 		return -1;
-	memcpy(in->header_raw, s, ln->len);
-	in->header_raw[ln->len] = '\0';
-	in->header = (struct csvin_row){ln->lineno,     h->n,    fields_ptrs(h),
-	                                in->header_raw, ln->len, NULL};
+	memcpy(in->header_raw, raw, len);
+	in->header_raw[len] = '\0';
+	in->header = (struct csvin_row){lineno,         h->n, fields_ptrs(h),
+	                                in->header_raw, len,  NULL};
 	return 0;
+}
+
+/* Keeps the line LN (text S) as the header. */
+static int
+keep_header(struct csvin *in, const struct line *ln, const char *s)
+{
+	if (parse_alone(in, in->delim, s, ln->len) < 0)
+		return -1;
+	return keep_header_cells(in, &in->fields, s, ln->len, ln->lineno);
+}
+
+/*
+ * A header over two rows, as merged cells leave it (县区, 乡镇, 村 titled
+ * once, above, while 户主信息 above splits into 姓名, 身份证号 below): the
+ * cells of the lower row LOW, each empty one taken from the row above, UP,
+ * into M. Returns 0 or -1 (no memory).
+ */
+static int
+merge_header_rows(struct csvin *in, const struct line *up, const char *ups,
+                  const struct line *low, const char *lows, struct fields *m)
+{
+	struct fields above = {0};
+	size_t i, n;
+	int rc = -1;
+
+	if (parse_alone(in, in->delim, ups, up->len) < 0)
+		goto out;
+	for (i = 0; i < in->fields.n; i++)
+		if (fields_add(&above, in->fields.text + in->fields.off[i],
+		               in->fields.flen[i]) < 0)
+			goto out;
+	if (parse_alone(in, in->delim, lows, low->len) < 0)
+		goto out;
+	n = in->fields.n > above.n ? in->fields.n : above.n;
+	for (i = 0; i < n; i++) {
+		const struct fields *from =
+		    i < in->fields.n && in->fields.flen[i] > 0 ? &in->fields
+		                                               : &above;
+
+		if (fields_add(m, i < from->n ? from->text + from->off[i] : "",
+		               i < from->n ? from->flen[i] : 0) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	fields_free(&above);
+	return rc;
+}
+
+/* Whether lines A and B (indexes into Q) can be one header: single lines,
+ * one right after the other, neither blank. */
+static bool
+header_pair(const struct lines *q, size_t a, size_t b)
+{
+	const struct line *x = &q->v[a], *y = &q->v[b];
+
+	return !x->too_long && !y->too_long && x->lineno + 1 == y->lineno &&
+	       !is_blank(q->text + x->off, x->len) &&
+	       !is_blank(q->text + y->off, y->len);
+}
+
+/* The cells of lines UP over LOW merged into M, scored (no better than
+ * FLOOR when they are not). Returns the score, or -2 (no memory). */
+static int
+score_pair(struct csvin *in, const struct lines *q, size_t up, size_t low,
+           int floor, csvin_header_score sc, void *ctx, struct fields *m)
+{
+	fields_clear(m);
+	if (merge_header_rows(in, &q->v[up], q->text + q->v[up].off, &q->v[low],
+	                      q->text + q->v[low].off, m) < 0)
+		return -2;
+	return sc(fields_ptrs(m), m->n, floor, ctx);
+}
+
+/*
+ * Keeps the header found at line index AT of the queue Q (one line, SCORE
+ * its score), merged with the line above or below it when that names
+ * columns it leaves empty (the score rises): a header over two rows.
+ * *LAST is set to the index of the header's last line. Returns 0 or -1.
+ */
+static int
+keep_best_header(struct csvin *in, struct lines *q, size_t at, int score,
+                 csvin_header_score sc, void *ctx, size_t *last)
+{
+	struct fields m = {0};
+	size_t up = at, k;
+	int best = score, got;
+	char *raw = NULL;
+	int rc = -1;
+
+	*last = at;
+	for (k = 0; sc != NULL && k < 2; k++) {
+		/* k 0: the line above and this one; k 1: this one and below */
+		size_t u = k == 0 ? at - 1 : at, l = u + 1;
+
+		if ((k == 0 && at == 0) || (k == 1 && at + 1 >= q->n) ||
+		    !header_pair(q, u, l))
+			continue;
+		if ((got = score_pair(in, q, u, l, best, sc, ctx, &m)) == -2)
+			goto out;
+		if (got > best) {
+			best = got;
+			up = u;
+			*last = l;
+		}
+	}
+	if (*last == up) {
+		rc = keep_header(in, &q->v[at], q->text + q->v[at].off);
+		goto out;
+	}
+	/* both lines, as they were */
+	if (score_pair(in, q, up, *last, best - 1, sc, ctx, &m) == -2 ||
+	    (raw = malloc(q->v[up].len + 1 + q->v[*last].len)) == NULL)
+		goto out;
+	memcpy(raw, q->text + q->v[up].off, q->v[up].len);
+	raw[q->v[up].len] = '\n';
+	memcpy(raw + q->v[up].len + 1, q->text + q->v[*last].off,
+	       q->v[*last].len);
+	rc = keep_header_cells(in, &m, raw, q->v[up].len + 1 + q->v[*last].len,
+	                       q->v[*last].lineno);
+out:
+	free(raw);
+	fields_free(&m);
+	return rc;
 }
 
 /* Reads the first lines into the replay queue. */
@@ -967,6 +1090,25 @@ record_end(const struct lines *q, size_t i)
 	return quotes % 2 == 0 ? j : i;
 }
 
+/* True when the look-ahead lines Q hold semicolons and no comma or
+ * tab: a file saved with ';' as its separator. */
+static bool
+semicolons(const struct lines *q)
+{
+	size_t i, semi = 0, other = 0;
+
+	for (i = 0; i < q->n; i++) {
+		const char *t = q->text + q->v[i].off;
+		size_t k;
+
+		for (k = 0; k < q->v[i].len; k++) {
+			semi += t[k] == ';';
+			other += t[k] == ',' || t[k] == '\t';
+		}
+	}
+	return semi > 0 && other == 0;
+}
+
 /*
  * Finds the header among the look-ahead lines; the lines after it stay
  * queued as data. A candidate is a line, or the lines of one record when
@@ -981,7 +1123,7 @@ find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
 	struct lines *q = &in->replay;
 	struct candidate c, best = {1, 0, ','};
 	struct line rec, hdr = {0};
-	size_t i, end, at_end = 0;
+	size_t i, end, at_end = 0, hdr_at = 0;
 	bool found = false;
 
 	if (read_ahead(in) < 0 || parser_init(in, ',') < 0)
@@ -999,17 +1141,25 @@ find_header(struct csvin *in, csvin_header_score sc, void *ctx, char *err,
 		if (c.score > best.score) {
 			best = c;
 			hdr = rec;
+			hdr_at = i;
 			at_end = end;
 			found = true;
 		}
 	}
 	if (!found) {
 		snprintf(err, errlen, "no header row found%s",
-		         in->lineno == 0 ? " (the file has no text)" : "");
+		         in->lineno == 0 ? " (the file has no text)"
+		         : semicolons(q) ? " (its cells seem separated by ';': "
+		                           "anju reads comma- or tab-separated "
+		                           "files; save it again as CSV)"
+		                         : "");
 		return ANJU_EXIT_DATAERR;
 	}
 	in->delim = best.delim;
-	if (keep_header(in, &hdr, q->text + hdr.off) < 0)
+	/* A header of one line may have its other half above or below. */
+	if ((at_end == hdr_at
+	         ? keep_best_header(in, q, hdr_at, best.score, sc, ctx, &at_end)
+	         : keep_header(in, &hdr, q->text + hdr.off)) < 0)
 		goto fail;
 	q->head = at_end + 1;
 	return 0;

@@ -234,6 +234,11 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 		[ "$status" -eq 65 ]
 		[[ "$output" == *"anju-ingest: $TMP/$f.csv: "*"no header row"* ]]
 	done
+	# separated by semicolons: the message says so
+	printf '户编号;户主姓名;户主证件号码\nH1;王五;21092119650812001X\n' >"$TMP/semi.csv"
+	ingest --kind roster "$TMP/semi.csv"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"no header row found (its cells seem separated by ';'"* ]]
 }
 
 @test "header only: 0 rows, exit 0" {

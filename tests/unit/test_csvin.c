@@ -369,6 +369,38 @@ test_best_header_wins(void **state)
 	csvin_close(in);
 }
 
+/* A header over two rows (merged cells): the lower row's cells, each
+ * empty one taken from the row above, whichever of the two scores best
+ * alone. The data starts below both. */
+static void
+test_two_row_header(void **state)
+{
+	struct csvin *in = open_ok(write_text(
+	    "two.csv",
+	    "Title\n序号,县区,乡镇,村,户主信息,\n"
+	    ",,,,户主姓名,身份证号码\n1,彰武县,彰武镇,西郊村,刘,210922\n"));
+
+	(void)state;
+	assert_int_equal(csvin_header(in)->nfields, 6);
+	assert_string_equal(csvin_header(in)->fields[1], "县区");
+	assert_string_equal(csvin_header(in)->fields[4], "户主姓名");
+	assert_string_equal(csvin_header(in)->fields[5], "身份证号码");
+	assert_int_equal(csvin_header(in)->line, 3);
+	expect_row(in, 4, 6, "1", "彰武县", "彰武镇", "西郊村", "刘", "210922");
+	expect_end(in);
+	csvin_close(in);
+	/* the other way up: the best line is the lower one */
+	in =
+	    open_ok(write_text("two2.csv", "户主信息,,县区,乡镇,村\n"
+	                                   "户主姓名,身份证号码,,,\n"
+	                                   "刘,210922,彰武县,彰武镇,西郊村\n"));
+	assert_string_equal(csvin_header(in)->fields[0], "户主姓名");
+	assert_string_equal(csvin_header(in)->fields[2], "县区");
+	expect_row(in, 3, 5, "刘", "210922", "彰武县", "彰武镇", "西郊村");
+	expect_end(in);
+	csvin_close(in);
+}
+
 /* Without a scorer, the line with most non-empty cells (first of equals). */
 static void
 test_no_scorer(void **state)
@@ -741,6 +773,7 @@ main(void)
 	    cmocka_unit_test(test_tab_delimited),
 	    cmocka_unit_test(test_title_and_blank_lines),
 	    cmocka_unit_test(test_best_header_wins),
+	    cmocka_unit_test(test_two_row_header),
 	    cmocka_unit_test(test_no_scorer),
 	    cmocka_unit_test(test_quoted_newline),
 	    cmocka_unit_test(test_cr_inside_line),
