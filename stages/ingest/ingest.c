@@ -259,7 +259,6 @@ readers_close(struct ingest *in)
 
 		handoff_destroy(&rd->ho);
 		ingest_memo_free(rd);
-		free(rd->hbuf);
 		if (rd->own_div)
 			divisions_close(rd->div);
 	}

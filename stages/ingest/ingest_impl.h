@@ -130,9 +130,6 @@ struct reader {
 		const char *name;
 		int index;
 	} fcache[FCACHE];
-	/* D09 hash input of the current row ("value\0" ...). */
-	char *hbuf;
-	size_t hcap;
 	/* safety_means -> category, by the canonical value's address */
 	struct {
 		const char *means, *category;

@@ -7,6 +7,8 @@
  */
 #include "ingest_impl.h"
 
+#include <xxhash.h>
+
 /* Chinese label of a field, for details a county clerk can read. */
 static const char *
 field_label(const char *field)
@@ -643,68 +645,53 @@ place_quiet(struct reader *rd, struct div_place *out)
 
 /* ---- row hash (D09) ---------------------------------------------------- */
 
-/* Append the N bytes at V and a NUL to the hash input (rd->hbuf, LEN
- * bytes so far). Returns the new length, or 0 out of memory. */
-static size_t
-hash_add(struct reader *rd, size_t len, const char *v, size_t n)
+/* SplitMix64's finaliser: every bit of X moves every bit of the result. */
+static uint64_t
+mix64(uint64_t x)
 {
-	if (len + n + 1 > rd->hcap) {
-		size_t cap = (len + n + 1) * 2;
-		char *p = realloc(rd->hbuf, cap);
-
-		if (p == NULL) {
-			rd->oom = true;
-			return 0;
-		}
-		rd->hbuf = p;
-		rd->hcap = cap;
-	}
-	if (n > 0)
-		memcpy(rd->hbuf + len, v, n);
-	rd->hbuf[len + n] = '\0';
-	return len + n + 1;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+	return x ^ (x >> 31);
 }
 
 /*
- * D09's hash of OP: XXH3 of the texts PARTS (NULL ends them) and of the
- * values bound at SLOTS (1-based, 0 ends them), each as text followed by
- * a NUL (NULL and "" are the same value). The slots hold the normalised
- * values, so 2020/4/30 and 2020-04-30, 1.2万 and 12000, x and X make the
- * same row; the caller leaves out what only says where the row was read
+ * D09's hash of OP: the texts PARTS (NULL ends them), then the values
+ * bound at SLOTS (1-based, 0 ends them), each hashed with XXH3 seeded by
+ * the hash so far, so each value's bounds count and nothing is copied (a
+ * number or NULL, the most of a row, is mixed in by mix64() instead: a
+ * call a value would cost more than the rest of the row). The slots hold the
+ * normalised values, so 2020/4/30 and 2020-04-30, 1.2万 and 12000, x and X make
+ * the same row; the caller leaves out what only says where the row was read
  * (file, line) and the raw spellings. As an INTEGER, so that grouping and
  * sorting it is cheap.
  */
 static sqlite3_int64
-op_hash(struct reader *rd, const struct op *op, const char *const *parts,
-        const signed char *slots)
+op_hash(const struct op *op, const char *const *parts, const signed char *slots)
 {
-	size_t len = 0;
-	bool ok = true;
+	uint64_t h = 0;
 
-	for (; *parts != NULL && ok; parts++)
-		ok = (len = hash_add(rd, len, *parts, strlen(*parts))) > 0;
-	for (; *slots != 0 && ok; slots++) {
+	for (; *parts != NULL; parts++)
+		h = XXH3_64bits_withSeed(*parts, strlen(*parts), h);
+	for (; *slots != 0; slots++) {
 		const struct slot *s = &op->slot[*slots - 1];
-		char num[32];
-		const char *v = num;
+		uint64_t bits;
 
 		switch (s->kind) {
 		case SLOT_NULL:
-			v = "";
+			h = mix64(h ^ 0x6e756c6cu); /* "null" */
 			break;
 		case SLOT_INT:
-			snprintf(num, sizeof(num), "%lld", (long long)s->v.i);
-			break;
 		case SLOT_REAL:
-			snprintf(num, sizeof(num), "%.17g", s->v.r);
+			memcpy(&bits, &s->v, sizeof(bits));
+			h = mix64(mix64(h ^ (s->kind == SLOT_INT ? 'i' : 'r')) ^
+			          bits);
 			break;
 		case SLOT_TEXT:
-			v = s->v.s;
+			h = XXH3_64bits_withSeed(s->v.s, strlen(s->v.s), h);
 			break;
 		}
-		ok = (len = hash_add(rd, len, v, strlen(v))) > 0;
 	}
-	return ok ? (sqlite3_int64)text_hash_n(rd->hbuf, len) : 0;
+	return (sqlite3_int64)h;
 }
 
 /* The place name in FIELD as written, for a row's hash when its code at
@@ -731,7 +718,7 @@ platform_hash(struct reader *rd, struct op *op)
 	                       hash_name(rd, op, "township", 8),
 	                       hash_name(rd, op, "village", 9), NULL};
 
-	op->row_hash = op_hash(rd, op, parts, slots);
+	op->row_hash = op_hash(op, parts, slots);
 	put_int(op, 37, op->row_hash);
 }
 
@@ -745,18 +732,18 @@ roster_hash(struct reader *rd, struct op *op)
 	                       hash_name(rd, op, "township", 8),
 	                       hash_name(rd, op, "village", 9), NULL};
 
-	op->row_hash = op_hash(rd, op, parts, slots);
+	op->row_hash = op_hash(op, parts, slots);
 	put_int(op, 19, op->row_hash);
 }
 
 /* A person's hash: 户编号, name, ID, relation and place. */
 static void
-member_hash(struct reader *rd, struct op *op)
+member_hash(struct op *op)
 {
 	static const signed char slots[] = {3, 4, 6, 8, 9, 10, 12, 13, 14, 0};
 	const char *parts[] = {NULL};
 
-	op->row_hash = op_hash(rd, op, parts, slots);
+	op->row_hash = op_hash(op, parts, slots);
 	put_int(op, 11, op->row_hash);
 }
 
@@ -961,7 +948,7 @@ member_row(struct reader *rd, size_t line)
 	put_str(op, 12, op->place.county);
 	put_str(op, 13, op->place.township);
 	put_str(op, 14, op->place.village);
-	member_hash(rd, op);
+	member_hash(op);
 }
 
 /* ---- rows (reader) ----------------------------------------------------- */
@@ -1096,8 +1083,14 @@ column_numbers(const struct csvin_row *row)
 
 	for (i = 0; i < row->nfields && ok; i++) {
 		char *c;
-		const char *v = plain_cell(row->fields[i], &c);
-		size_t n = strlen(v);
+		const char *v;
+		size_t n;
+
+		/* every row passes here: a long cell settles it uncleaned */
+		if (strlen(row->fields[i]) > 8)
+			return false;
+		v = plain_cell(row->fields[i], &c);
+		n = strlen(v);
 
 		if (n > 0 && n <= 3 && strspn(v, "0123456789") == n) {
 			long k = strtol(v, NULL, 10);
