@@ -375,11 +375,9 @@ text_is_total_label(const char *s)
 	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (strcmp(head, labels[i]) == 0)
 			return true;
-	/* every row's first cells pass here: most end with no label */
+	/* every row's first cells pass here: most do not end with 计 */
 	n = strlen(s0);
-	if (n < 6 || (strcmp(s0 + n - 6, "合计") != 0 &&
-	              strcmp(s0 + n - 6, "总计") != 0 &&
-	              strcmp(s0 + n - 6, "小计") != 0))
+	if (n < 12 || strcmp(s0 + n - 3, "计") != 0)
 		return false;
 	return place_total(s0);
 }

@@ -1122,8 +1122,14 @@ form_footer(const struct csvin_row *row)
 
 	for (i = 0; i < row->nfields; i++) {
 		char *c;
-		const char *v = plain_cell(row->fields[i], &c);
+		const char *v = row->fields[i];
 
+		/* every row passes here: a first cell without a colon (an ID,
+		 * a 序号) settles it uncleaned */
+		if (*v != '\0' && strchr(v, ':') == NULL &&
+		    strstr(v, "：") == NULL)
+			return false;
+		v = plain_cell(v, &c);
 		if (*v != '\0') {
 			for (k = 0; k < sizeof(labels) / sizeof(labels[0]);
 			     k++) {
