@@ -312,9 +312,15 @@ ingest_print_accounting(struct ingest *in, FILE *out)
 		struct file_stats *s = &in->stats[i];
 
 		fprintf(out,
-		        "%s\t%s\t%s\trows read %zu = kept %zu + rejected %zu\n",
+		        "%s\t%s\t%s\trows read %zu = kept %zu + rejected %zu",
 		        s->kind, s->name, s->encoding ? s->encoding : "-",
 		        s->read, s->kept, s->rejected);
+		/* not silent: these rows are not in the workspace now */
+		if (s->replaced_by != NULL)
+			fprintf(out, ", then replaced by %s (the same %s)",
+			        s->replaced_by,
+			        s->same_path ? "file" : "content");
+		fputc('\n', out);
 	}
 }
 

@@ -40,6 +40,10 @@ struct file_stats {
 	char *kind;
 	char *encoding;
 	size_t read, kept, rejected;
+	/* a later file of this call replaced it: its name, and whether it
+	 * was the same path (else the same content) */
+	const char *replaced_by;
+	bool same_path;
 };
 
 /*

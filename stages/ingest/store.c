@@ -279,6 +279,24 @@ file_begin(struct ingest *in, const struct input_file *f)
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* An earlier file of this call that F replaced (same kind, same real
+ * path or same content) says so in the accounting: its rows are gone. */
+static void
+note_replaced_here(struct ingest *in, const struct input_file *f)
+{
+	const struct input_file *e;
+
+	for (e = in->files; e < f; e++) {
+		bool path = strcmp(e->real, f->real) == 0;
+
+		if (strcmp(e->kind, f->kind) == 0 &&
+		    (path || strcmp(e->sha256, f->sha256) == 0)) {
+			e->fs->replaced_by = f->name;
+			e->fs->same_path = path;
+		}
+	}
+}
+
 /* Record F's accounting and drop an earlier ingest of the same file (same
  * real path or same content). */
 static int
@@ -303,6 +321,7 @@ file_done(struct ingest *in, const struct input_file *f)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
 	in->replaced |= sqlite3_changes(in->db) > 0;
+	note_replaced_here(in, f);
 	return 0;
 }
 

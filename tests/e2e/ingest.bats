@@ -109,6 +109,16 @@ P002|孙七|21092119491001008X|1|210921103204" \
 	assert_accounting_balances
 }
 
+@test "the same file twice in one call, or the same content under two names: the accounting says which one was replaced" {
+	cp "$TESTDATA/ingest/members.csv" "$TMP/m1.csv"
+	cp "$TMP/m1.csv" "$TMP/m2.csv"
+	ingest --kind members "$TMP/m1.csv" "$TMP/m2.csv"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"m1.csv"*"then replaced by m2.csv (the same content)" ]]
+	[[ "${lines[1]}" != *replaced* ]]
+	assert_eq "m2.csv" "$(q "SELECT name FROM input_files")"
+}
+
 @test "exact duplicate rows are kept once for matching and flagged D09" {
 	{ head -n 2 "$TESTDATA/ingest/members.csv"; sed -n 2p "$TESTDATA/ingest/members.csv"; } > "$TMP/dup.csv"
 	ingest --kind members "$TMP/dup.csv"
