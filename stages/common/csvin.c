@@ -1009,9 +1009,12 @@ keep_best_header(struct csvin *in, struct lines *q, size_t at, int score,
 		if ((k == 0 && at == 0) || (k == 1 && at + 1 >= q->n) ||
 		    !header_pair(q, u, l))
 			continue;
-		if ((got = score_pair(in, q, u, l, best, sc, ctx, &m)) == -2)
+		if ((got = score_pair(in, q, u, l, best + 1, sc, ctx, &m)) ==
+		    -2)
 			goto out;
-		if (got > best) {
+		/* two more columns at least: one stray cell over an unnamed
+		 * column (a 县 label, a 户主 title) is not half a header */
+		if (got >= best + 2) {
 			best = got;
 			up = u;
 			*last = l;

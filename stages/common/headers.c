@@ -4,6 +4,7 @@
 #include "text.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,6 +259,9 @@ int
 headers_score(const struct header_table *t, const char *const *kinds,
               char *const *cells, size_t n, int floor)
 {
+	/* fields already named, per kind: a second cell naming one adds
+	 * nothing (a stray row merged into a header must not score) */
+	uint64_t seen[8] = {0};
 	int score = 0;
 	size_t i, j;
 
@@ -273,11 +277,15 @@ headers_score(const struct header_table *t, const char *const *kinds,
 			free(key);
 			continue;
 		}
-		for (j = 0; kinds[j] != NULL; j++) {
+		for (j = 0; kinds[j] != NULL && j < 8; j++) {
 			const struct header_kind *k = headers_kind(t, kinds[j]);
+			int f = k != NULL ? headers_match(k, key) : -1;
 
-			if (k != NULL && headers_match(k, key) >= 0) {
-				score++;
+			if (f >= 0) {
+				if (f < 64 && !(seen[j] & (UINT64_C(1) << f))) {
+					seen[j] |= UINT64_C(1) << f;
+					score++;
+				}
 				break;
 			}
 		}

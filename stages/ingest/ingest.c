@@ -113,6 +113,7 @@ open_file(struct reader *rd, struct input_file *f)
 	rd->fs = f->fs;
 	/* The header kind may differ from the last file's. */
 	memset(rd->fcache, 0, sizeof(rd->fcache));
+	ingest_hash_slots(rd);
 	return 0;
 }
 

@@ -134,6 +134,9 @@ struct reader {
 		const char *name;
 		int index;
 	} fcache[FCACHE];
+	/* per field of hk: where its normalised value is bound, for the
+	 * row hash ([0] platform or roster household, [1] person) */
+	signed char hslot[2][HEADERS_MAX_FIELDS];
 	/* safety_means -> category, by the canonical value's address */
 	struct {
 		const char *means, *category;
@@ -192,6 +195,10 @@ struct ingest {
  * read error (left in F) or when the writer gave up (*ABORT).
  */
 int ingest_read_rows(struct reader *rd, struct input_file *f, bool *abort);
+
+/* Find, for each field of the reader's header kind, where its normalised
+ * value is bound (rd->hslot), for the row hash. After rd->hk is set. */
+void ingest_hash_slots(struct reader *rd);
 
 /* Free the reader's enum memo. */
 void ingest_memo_free(struct reader *rd);

@@ -654,96 +654,131 @@ mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+/* Where a field's normalised value is bound, per row kind (0: nowhere;
+ * the field's text then counts as written). */
+struct hash_slot {
+	const char *field;
+	signed char slot;
+};
+static const struct hash_slot platform_slots[] = {
+    {"county", 7},
+    {"township", 8},
+    {"village", 9},
+    {"village_code", 9},
+    {"head_name", 10},
+    {"head_id", 12},
+    {"household_size", 16},
+    {"household_type", 17},
+    {"safety_grade", 18},
+    {"appraisal_date", 19},
+    {"renovation_type", 20},
+    {"build_mode", 21},
+    {"area_m2", 22},
+    {"subsidy_yuan", 23},
+    {"subsidy_wan", 23},
+    {"start_date", 24},
+    {"completion_date", 25},
+    {"acceptance_date", 26},
+    {"acceptance_result", 27},
+    {"safety_means", 28},
+    {"verified", 30},
+    {"photos_materials", 31},
+    {"photos_training", 32},
+    {"photos_foundation", 33},
+    {"photos_completion", 34},
+    {"toilet", 35},
+    {"plan_year", 36},
+    {NULL, 0},
+};
+static const struct hash_slot roster_slots[] = {
+    {"household_id", 3},    {"county", 7},
+    {"township", 8},        {"village", 9},
+    {"village_code", 9},    {"head_name", 10},
+    {"name", 10}, /* the 户主 row of a person-level roster */
+    {"head_id", 12},        {"id", 12},
+    {"household_size", 16}, {"poverty_attr", 17},
+    {"poverty_status", 18}, {NULL, 0},
+};
+static const struct hash_slot member_slots[] = {
+    {"household_id", 3}, {"name", 4},          {"id", 6},
+    {"relation", 10},    {"county", 12},       {"township", 13},
+    {"village", 14},     {"village_code", 14}, {NULL, 0},
+};
+
+void
+ingest_hash_slots(struct reader *rd)
+{
+	const struct hash_slot *maps[2] = {
+	    rd->platform ? platform_slots : roster_slots, member_slots};
+	size_t m, f;
+
+	for (m = 0; m < 2; m++)
+		for (f = 0; f < rd->hk->nfields; f++) {
+			const struct hash_slot *h = maps[m];
+
+			while (h->field != NULL &&
+			       strcmp(h->field, rd->hk->field[f]) != 0)
+				h++;
+			rd->hslot[m][f] = h->slot;
+		}
+}
+
 /*
- * D09's hash of OP: the texts PARTS (NULL ends them), then the values
- * bound at SLOTS (1-based, 0 ends them), each hashed with XXH3 seeded by
- * the hash so far, so each value's bounds count and nothing is copied (a
- * number or NULL, the most of a row, is mixed in by mix64() instead: a
- * call a value would cost more than the rest of the row). The slots hold the
- * normalised values, so 2020/4/30 and 2020-04-30, 1.2万 and 12000, x and X make
- * the same row; the caller leaves out what only says where the row was read
- * (file, line) and the raw spellings. As an INTEGER, so that grouping and
- * sorting it is cheap.
+ * D09's hash of OP, a row of the current file: every field of the header
+ * kind in its order, each hashed with XXH3 seeded by the hash so far (so
+ * each value's bounds count and nothing is copied): its normalised value
+ * where it has one (SLOTS[f], as ingest_hash_slots() found), so that
+ * 2020/4/30 and 2020-04-30, 1.2万 and 12000, x and X, 阜新县 and 阜蒙县
+ * make the same row; else its cleaned text, so that values that did not
+ * normalise (an unreadable date, an unknown grade) and fields kept as
+ * written (人编号) still tell rows apart. A number is mixed in by mix64(),
+ * cheaper than a call. As an INTEGER, so that grouping and sorting it is
+ * cheap.
  */
 static sqlite3_int64
-op_hash(const struct op *op, const char *const *parts, const signed char *slots)
+op_hash(const struct reader *rd, const struct op *op, const signed char *slots)
 {
-	uint64_t h = 0;
+	uint64_t h = 0, bits;
+	size_t f;
 
-	for (; *parts != NULL; parts++)
-		h = XXH3_64bits_withSeed(*parts, strlen(*parts), h);
-	for (; *slots != 0; slots++) {
-		const struct slot *s = &op->slot[*slots - 1];
-		uint64_t bits;
+	for (f = 0; f < rd->hk->nfields; f++) {
+		const struct slot *s =
+		    slots[f] > 0 ? &op->slot[slots[f] - 1] : NULL;
 
-		switch (s->kind) {
-		case SLOT_NULL:
-			h = mix64(h ^ 0x6e756c6cu); /* "null" */
-			break;
-		case SLOT_INT:
-		case SLOT_REAL:
+		if (s == NULL || s->kind == SLOT_NULL) {
+			h = XXH3_64bits_withSeed(
+			    rd->fields[f] != NULL ? rd->fields[f] : "",
+			    rd->flen[f], h);
+		} else if (s->kind == SLOT_TEXT) {
+			h = XXH3_64bits_withSeed(s->v.s, strlen(s->v.s), h);
+		} else {
 			memcpy(&bits, &s->v, sizeof(bits));
 			h = mix64(mix64(h ^ (s->kind == SLOT_INT ? 'i' : 'r')) ^
 			          bits);
-			break;
-		case SLOT_TEXT:
-			h = XXH3_64bits_withSeed(s->v.s, strlen(s->v.s), h);
-			break;
 		}
 	}
 	return (sqlite3_int64)h;
 }
 
-/* The place name in FIELD as written, for a row's hash when its code at
- * CODE_SLOT did not resolve (the name then says more); else "". */
-static const char *
-hash_name(struct reader *rd, const struct op *op, const char *field,
-          int code_slot)
-{
-	const struct slot *c = &op->slot[code_slot - 1];
-
-	return c->kind == SLOT_TEXT && *c->v.s != '\0' ? "" : fv(rd, field);
-}
-
-/* A platform record's hash: its 档案编号 as written (not the FILE:LINE
- * that stands in for a missing one), place, head and every value. */
+/* The hashes of the three kinds, bound at their row_hash slot. */
 static void
 platform_hash(struct reader *rd, struct op *op)
 {
-	static const signed char slots[] = {
-	    7,  8,  9,  10, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
-	    24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 0};
-	const char *parts[] = {fv(rd, "record_id"),
-	                       hash_name(rd, op, "county", 7),
-	                       hash_name(rd, op, "township", 8),
-	                       hash_name(rd, op, "village", 9), NULL};
-
-	op->row_hash = op_hash(op, parts, slots);
+	op->row_hash = op_hash(rd, op, rd->hslot[0]);
 	put_int(op, 37, op->row_hash);
 }
 
-/* A roster household's hash: 户编号, place, head and values. */
 static void
 roster_hash(struct reader *rd, struct op *op)
 {
-	static const signed char slots[] = {3,  7,  8,  9,  10, 12,
-	                                    14, 15, 16, 17, 18, 0};
-	const char *parts[] = {hash_name(rd, op, "county", 7),
-	                       hash_name(rd, op, "township", 8),
-	                       hash_name(rd, op, "village", 9), NULL};
-
-	op->row_hash = op_hash(op, parts, slots);
+	op->row_hash = op_hash(rd, op, rd->hslot[0]);
 	put_int(op, 19, op->row_hash);
 }
 
-/* A person's hash: 户编号, name, ID, relation and place. */
 static void
-member_hash(struct op *op)
+member_hash(struct reader *rd, struct op *op)
 {
-	static const signed char slots[] = {3, 4, 6, 8, 9, 10, 12, 13, 14, 0};
-	const char *parts[] = {NULL};
-
-	op->row_hash = op_hash(op, parts, slots);
+	op->row_hash = op_hash(rd, op, rd->hslot[1]);
 	put_int(op, 11, op->row_hash);
 }
 
@@ -948,7 +983,7 @@ member_row(struct reader *rd, size_t line)
 	put_str(op, 12, op->place.county);
 	put_str(op, 13, op->place.township);
 	put_str(op, 14, op->place.village);
-	member_hash(op);
+	member_hash(rd, op);
 }
 
 /* ---- rows (reader) ----------------------------------------------------- */
@@ -1071,7 +1106,7 @@ plain_cell(const char *cell, char **freeme)
 
 /*
  * True when ROW is the column numbers a printed form puts under its
- * header (甲, 1, 2, 3 ...): at least three cells are numbers counting up
+ * header (甲, 1, 2, 3 ...): at least four cells are numbers counting up
  * by one, and every other non-empty cell is one character.
  */
 static bool
@@ -1104,7 +1139,7 @@ column_numbers(const struct csvin_row *row)
 		}
 		free(c);
 	}
-	return ok && counted >= 3;
+	return ok && counted >= 4;
 }
 
 /* True when ROW is a form's footer: its first non-empty cell is signed
@@ -1148,6 +1183,25 @@ form_footer(const struct csvin_row *row)
 	return footer;
 }
 
+/* True when no key column of the current row (ID, name, 户编号) holds a
+ * value other than a label with a colon (联系电话：...): a footer, not a
+ * household whose first cell (a 备注) reads 审核：已通过. */
+static bool
+keys_are_labels(struct reader *rd)
+{
+	static const char *const keys[] = {"head_id", "head_name",
+	                                   "household_id", "id", "name"};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = fv(rd, keys[i]);
+
+		if (*v != '\0' && strchr(v, ':') == NULL)
+			return false;
+	}
+	return true;
+}
+
 /* Why the cleaned row cannot be used at all, or NULL. */
 static const char *
 unusable(struct reader *rd, const struct csvin_row *row)
@@ -1160,7 +1214,7 @@ unusable(struct reader *rd, const struct csvin_row *row)
 	if (column_numbers(row))
 		return "the form's column numbers (甲, 1, 2, 3 ...), not a "
 		       "household";
-	if (form_footer(row))
+	if (form_footer(row) && keys_are_labels(rd))
 		return "the form's footer (填表人, 审核人 ...), not a "
 		       "household";
 	for (i = 0; i < rd->hk->nfields; i++)

@@ -325,6 +325,30 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	assert_eq "0" "$(q "SELECT count(*) FROM findings")"
 }
 
+@test "rows that only look like a form's footer or column numbers, a label row above the header, and near-copies stay what they are" {
+	# a 备注 first column reading 审核：已通过, a sparse row of small numbers
+	printf '备注,户编号,县,乡镇,村,户主姓名,户主证件号码,家庭人口\n审核：已通过,H1,阜蒙县,佛寺镇,佛寺村,郭宏勇,21092119650812001X,3\n,2,,,,王,,3\n' >"$TMP/r.csv"
+	ingest --kind roster "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "2|2|0" "$(q "SELECT rows_read, rows_kept, rows_rejected FROM input_files")"
+	# a label row above a header whose first column is unnamed: not merged
+	rm -f "$WS"
+	printf '县,阜新县,乡镇,东梁镇,,,\n,户编号,乡镇,村,户主姓名,户主证件号码,家庭人口\n1,H2,东梁镇,南荒村,李四,210921197003040027,2\n' >"$TMP/h.csv"
+	ingest --kind roster "$TMP/h.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "|东梁镇" "$(q "SELECT ifnull(county, ''), township FROM roster_households")"
+	# people differing only in 人编号, records differing only in an
+	# unreadable date: not copies (D09)
+	rm -f "$WS"
+	printf '户编号,人编号,姓名,证件号码,与户主关系\nH001,H00102,王丽,,之女\nH001,H00103,王丽,,之女\n' >"$TMP/m.csv"
+	ingest --kind members "$TMP/m.csv"
+	[ "$status" -eq 0 ]
+	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,鉴定日期\n,阜蒙县,佛寺镇,佛寺村,王五,21092119650812001X,2020年4月\n,阜蒙县,佛寺镇,佛寺村,王五,21092119650812001X,2021年5月\n' >"$TMP/p.csv"
+	ingest --kind platform "$TMP/p.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "0" "$(q "SELECT count(*) FROM findings WHERE code = 'D09'")"
+}
+
 @test "an unnamed last column (a 备注 nobody titled): its cells are kept as an extra column's, not a ragged row" {
 	printf '户编号,户主姓名,户主证件号码,\nH1,张三,210922197206070062,已故\nH2,李四,210922197206070062,,\nH3,王五,210922197206070062,,x\n' >"$TMP/blank.csv"
 	ingest --kind roster "$TMP/blank.csv"
