@@ -277,7 +277,7 @@ headers_score(const struct header_table *t, const char *const *kinds,
 			free(key);
 			continue;
 		}
-		for (j = 0; kinds[j] != NULL && j < 8; j++) {
+		for (j = 0; j < 8 && kinds[j] != NULL; j++) {
 			const struct header_kind *k = headers_kind(t, kinds[j]);
 			int f = k != NULL ? headers_match(k, key) : -1;
 
