@@ -995,7 +995,7 @@ static int
 keep_best_header(struct csvin *in, struct lines *q, size_t at, int score,
                  csvin_header_score sc, void *ctx, size_t *last)
 {
-	struct fields m = {0};
+	struct fields m = {0}, kept = {0}, swap;
 	size_t up = at, k;
 	int best = score, got;
 	char *raw = NULL;
@@ -1018,6 +1018,9 @@ keep_best_header(struct csvin *in, struct lines *q, size_t at, int score,
 			best = got;
 			up = u;
 			*last = l;
+			swap = kept; /* keep the winner's cells */
+			kept = m;
+			m = swap;
 		}
 	}
 	if (*last == up) {
@@ -1025,18 +1028,19 @@ keep_best_header(struct csvin *in, struct lines *q, size_t at, int score,
 		goto out;
 	}
 	/* both lines, as they were */
-	if (score_pair(in, q, up, *last, best - 1, sc, ctx, &m) == -2 ||
-	    (raw = malloc(q->v[up].len + 1 + q->v[*last].len)) == NULL)
+	if ((raw = malloc(q->v[up].len + 1 + q->v[*last].len)) == NULL)
 		goto out;
 	memcpy(raw, q->text + q->v[up].off, q->v[up].len);
 	raw[q->v[up].len] = '\n';
 	memcpy(raw + q->v[up].len + 1, q->text + q->v[*last].off,
 	       q->v[*last].len);
-	rc = keep_header_cells(in, &m, raw, q->v[up].len + 1 + q->v[*last].len,
+	rc = keep_header_cells(in, &kept, raw,
+	                       q->v[up].len + 1 + q->v[*last].len,
 	                       q->v[*last].lineno);
 out:
 	free(raw);
 	fields_free(&m);
+	fields_free(&kept);
 	return rc;
 }
 

@@ -325,13 +325,15 @@ text_key(const char *s)
 	return clean;
 }
 
+/* The labels of a total line. */
+static const char *const total_labels[] = {"合计", "总计", "小计"};
+
 /* A place's subtotal label: 东梁镇小计, 佛寺村合计, 阜蒙县总计 (spaces
  * aside): a short cell that ends with a label right after a place
  * name's last character. */
 static bool
 place_total(const char *s)
 {
-	static const char *const labels[] = {"合计", "总计", "小计"};
 	static const char *const places[] = {"镇", "乡", "村", "县",
 	                                     "区", "道", "市"};
 	char buf[64];
@@ -344,10 +346,10 @@ place_total(const char *s)
 			buf[n++] = *s;
 		}
 	buf[n] = '\0';
-	for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-		size_t l = strlen(labels[i]);
+	for (i = 0; i < sizeof total_labels / sizeof total_labels[0]; i++) {
+		size_t l = strlen(total_labels[i]);
 
-		if (n < l + 6 || strcmp(buf + n - l, labels[i]) != 0)
+		if (n < l + 6 || strcmp(buf + n - l, total_labels[i]) != 0)
 			continue;
 		for (k = 0; k < sizeof places / sizeof places[0]; k++)
 			if (strncmp(buf + n - l - 3, places[k], 3) == 0)
@@ -359,7 +361,6 @@ place_total(const char *s)
 bool
 text_is_total_label(const char *s)
 {
-	static const char *const labels[] = {"合计", "总计", "小计"};
 	const char *s0 = s;
 	char head[8];
 	size_t i, n = 0;
@@ -372,8 +373,8 @@ text_is_total_label(const char *s)
 		if (*s != ' ')
 			head[n++] = *s;
 	head[n] = '\0';
-	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (strcmp(head, labels[i]) == 0)
+	for (i = 0; i < sizeof total_labels / sizeof total_labels[0]; i++)
+		if (strcmp(head, total_labels[i]) == 0)
 			return true;
 	/* every row's first cells pass here: most do not end with 计 */
 	n = strlen(s0);

@@ -110,7 +110,7 @@ open_file(struct reader *rd, struct input_file *f)
 	f->header_line = hdr->line;
 	rd->file_name = f->name;
 	rd->file_id = f->file_id;
-	rd->fs = f->fs;
+	rd->fs = &f->stats;
 	/* The header kind may differ from the last file's. */
 	memset(rd->fcache, 0, sizeof(rd->fcache));
 	ingest_hash_slots(rd);
@@ -131,11 +131,8 @@ read_file(struct reader *rd, struct input_file *f, bool *abort)
 	rd->cur->first = true;
 	if (ingest_read_rows(rd, f, abort) != 0)
 		goto out;
-	if ((f->fs->encoding = strdup(csvin_encoding(rd->csv))) == NULL) {
-		f->rc = ANJU_EXIT_SOFTWARE;
-		snprintf(f->err, sizeof(f->err), "out of memory");
-		goto out;
-	}
+	snprintf(f->stats.encoding, sizeof(f->stats.encoding), "%s",
+	         csvin_encoding(rd->csv));
 	snprintf(f->sha256, sizeof(f->sha256), "%s", csvin_sha256(rd->csv));
 	rc = 0;
 out:
@@ -180,8 +177,7 @@ files_init(struct ingest *in, const struct ingest_input *inputs, size_t n,
 	size_t i;
 
 	in->files = calloc(n, sizeof(*in->files));
-	in->stats = calloc(n, sizeof(*in->stats));
-	if (in->files == NULL || in->stats == NULL)
+	if (in->files == NULL)
 		return -1;
 	in->nfiles = n;
 	for (i = 0; i < n; i++) {
@@ -194,10 +190,6 @@ files_init(struct ingest *in, const struct ingest_input *inputs, size_t n,
 		f->file_id = last_file_id + 1 + (sqlite3_int64)i;
 		if (realpath(f->path, f->real) == NULL)
 			snprintf(f->real, sizeof(f->real), "%s", f->path);
-		f->fs = &in->stats[i];
-		if ((f->fs->name = strdup(f->name)) == NULL ||
-		    (f->fs->kind = strdup(f->kind)) == NULL)
-			return -1;
 	}
 	return 0;
 }
@@ -310,12 +302,13 @@ ingest_print_accounting(struct ingest *in, FILE *out)
 	size_t i;
 
 	for (i = 0; i < in->nstats; i++) {
-		struct file_stats *s = &in->stats[i];
+		const struct input_file *f = &in->files[i];
+		const struct file_stats *s = &f->stats;
 
 		fprintf(out,
 		        "%s\t%s\t%s\trows read %zu = kept %zu + rejected %zu",
-		        s->kind, s->name, s->encoding ? s->encoding : "-",
-		        s->read, s->kept, s->rejected);
+		        f->kind, f->name, s->encoding, s->read, s->kept,
+		        s->rejected);
 		/* not silent: these rows are not in the workspace now */
 		if (s->replaced_by != NULL)
 			fprintf(out, ", then replaced by %s (the same %s)",
@@ -389,12 +382,6 @@ ingest_close(struct ingest *in)
 	headers_free(&in->headers);
 	value_map_free(in->values);
 	divisions_close(in->div);
-	for (i = 0; i < in->nfiles; i++) {
-		free(in->stats[i].name);
-		free(in->stats[i].kind);
-		free(in->stats[i].encoding);
-	}
-	free(in->stats);
 	free(in->files);
 	free(in);
 }

@@ -36,9 +36,7 @@
 #define MULTI_ROWS 32  /* rows per multi-row INSERT */
 
 struct file_stats {
-	char *name;
-	char *kind;
-	char *encoding;
+	char encoding[32]; /* as guessed by the end of the file */
 	size_t read, kept, rejected;
 	/* a later file of this call replaced it: its name, and whether it
 	 * was the same path (else the same content) */
@@ -63,7 +61,7 @@ struct input_file {
 	char delimiter[2];
 	size_t header_line;
 	char sha256[65];
-	struct file_stats *fs; /* its accounting */
+	struct file_stats stats; /* its accounting */
 	/* a whole-file problem the reader found: exit code, line, message */
 	int rc;
 	size_t err_line;
@@ -184,8 +182,7 @@ struct ingest {
 	struct hash_keys stored[OP_KINDS], stored_ids;
 	bool rows_before[OP_KINDS], replaced, keys_lost;
 
-	struct file_stats *stats; /* one for each of files */
-	size_t nstats;            /* files stored */
+	size_t nstats; /* files stored (their accounting printed) */
 };
 
 /*

@@ -1004,6 +1004,17 @@ reject(struct reader *rd, const struct csvin_row *row, const char *reason)
 
 #define TOTAL_LINE "total line (合计), not a household"
 
+/* CELL cleaned, for the checks every row passes: in *FREEME when it
+ * needed cleaning (the caller frees it), else CELL itself. */
+static const char *
+plain_cell(const char *cell, char **freeme)
+{
+	size_t len;
+
+	*freeme = text_is_clean(cell, &len) ? NULL : text_clean(cell);
+	return *freeme != NULL ? *freeme : cell;
+}
+
 /* True when one of the first two non-empty cells of ROW is a 合计, 总计
  * or 小计 label: a spreadsheet's total line, whatever its field count. */
 static bool
@@ -1013,11 +1024,8 @@ total_row(const struct csvin_row *row)
 	bool total = false;
 
 	for (i = 0; i < row->nfields && seen < 2 && !total; i++) {
-		const char *cell = row->fields[i];
-		size_t len;
-		/* every row passes here: clean only a cell that needs it */
-		char *c = text_is_clean(cell, &len) ? NULL : text_clean(cell);
-		const char *v = c != NULL ? c : cell;
+		char *c;
+		const char *v = plain_cell(row->fields[i], &c);
 
 		if (*v != '\0') {
 			seen++;
@@ -1093,17 +1101,6 @@ tidy_household_id(struct reader *rd)
 	return true;
 }
 
-/* A cell of ROW cleaned as total_row() does: into *FREEME when it needed
- * cleaning (the caller frees it). */
-static const char *
-plain_cell(const char *cell, char **freeme)
-{
-	size_t len;
-
-	*freeme = text_is_clean(cell, &len) ? NULL : text_clean(cell);
-	return *freeme != NULL ? *freeme : cell;
-}
-
 /*
  * True when ROW is the column numbers a printed form puts under its
  * header (甲, 1, 2, 3 ...): at least four cells are numbers counting up
@@ -1154,32 +1151,23 @@ form_footer(const struct csvin_row *row)
 	};
 	size_t i, k;
 	bool footer = false;
+	const char *v;
+	char *c;
 
-	for (i = 0; i < row->nfields; i++) {
-		char *c;
-		const char *v = row->fields[i];
+	for (i = 0; i < row->nfields && *row->fields[i] == '\0'; i++)
+		;
+	/* every row passes here: a first cell without a colon (an ID, a
+	 * 序号) settles it uncleaned */
+	if (i == row->nfields || (strchr(row->fields[i], ':') == NULL &&
+	                          strstr(row->fields[i], "：") == NULL))
+		return false;
+	v = plain_cell(row->fields[i], &c); /* NFKC made ： into : */
+	for (k = 0; k < sizeof(labels) / sizeof(labels[0]) && !footer; k++) {
+		size_t l = strlen(labels[k]);
 
-		/* every row passes here: a first cell without a colon (an ID,
-		 * a 序号) settles it uncleaned */
-		if (*v != '\0' && strchr(v, ':') == NULL &&
-		    strstr(v, "：") == NULL)
-			return false;
-		v = plain_cell(v, &c);
-		if (*v != '\0') {
-			for (k = 0; k < sizeof(labels) / sizeof(labels[0]);
-			     k++) {
-				size_t l = strlen(labels[k]);
-
-				if (strncmp(v, labels[k], l) == 0 &&
-				    (v[l] == ':' ||
-				     strncmp(v + l, "：", 3) == 0))
-					footer = true;
-			}
-			free(c);
-			break;
-		}
-		free(c);
+		footer = strncmp(v, labels[k], l) == 0 && v[l] == ':';
 	}
+	free(c);
 	return footer;
 }
 

@@ -284,15 +284,15 @@ file_begin(struct ingest *in, const struct input_file *f)
 static void
 note_replaced_here(struct ingest *in, const struct input_file *f)
 {
-	const struct input_file *e;
+	struct input_file *e;
 
 	for (e = in->files; e < f; e++) {
 		bool path = strcmp(e->real, f->real) == 0;
 
 		if (strcmp(e->kind, f->kind) == 0 &&
 		    (path || strcmp(e->sha256, f->sha256) == 0)) {
-			e->fs->replaced_by = f->name;
-			e->fs->same_path = path;
+			e->stats.replaced_by = f->name;
+			e->stats.same_path = path;
 		}
 	}
 }
@@ -306,9 +306,9 @@ file_done(struct ingest *in, const struct input_file *f)
 
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, f->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->fs->read);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->fs->kept);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->fs->rejected);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->stats.read);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->stats.kept);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->stats.rejected);
 	sqlite3_bind_int64(st, 5, f->file_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
