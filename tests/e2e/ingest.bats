@@ -314,6 +314,15 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	[[ "$(q "SELECT group_concat(line || ' ' || reason, ';') FROM rejects")" == "2 expected 3 fields, found 2;4 expected 3 fields, found 4" ]]
 }
 
+@test "a GBK roster from WPS with its header over two rows (merged cells): the places from the upper row are kept" {
+	printf '阜新市建档立卡贫困户花名册\r\n序号,户编号,县区,乡镇,村,户主信息,,家庭人口\r\n,,,,,户主姓名,户主证件号码,\r\n1,H1,彰武县,彰武镇,西郊村,刘凤霞,210922197206070062,3\r\n' |
+		iconv -f UTF-8 -t GB18030 >"$TMP/two.csv"
+	ingest --kind roster "$TMP/two.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "GB18030|3|1|1" "$(q "SELECT encoding, header_line, rows_read, rows_kept FROM input_files")"
+	assert_eq "彰武县|彰武镇|西郊村|刘凤霞|3" "$(q "SELECT county, township, village, head_name, household_size FROM roster_households")"
+}
+
 @test "a printed form's column numbers, a place's subtotal and the signed-off footer are rejected as such" {
 	printf '档案编号,县,乡镇,村,户主姓名,户主身份证号,补助资金\n甲,1,2,3,4,5,6\nX1,阜蒙县,佛寺镇,佛寺村,王五,21092119650812001X,12000\n,,佛寺镇小计,,,,12000\n填表人：王会计,,,审核人：李站长,,联系电话：0418-1234567,\n' >"$TMP/form.csv"
 	ingest --kind platform "$TMP/form.csv"
