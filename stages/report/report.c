@@ -502,6 +502,7 @@ static const char *const prepare_sql[] = {
     "DROP TABLE IF EXISTS temp.rpt_places",
     "DROP TABLE IF EXISTS temp.rpt_findings",
     "DROP TABLE IF EXISTS temp.rpt_county_names",
+    "DROP TABLE IF EXISTS temp.rpt_gone",
     "CREATE TEMP TABLE rpt_roster (cc, tc, vc, n, s1, s2, s3, s4, s5, s6, "
     "s7, cn, tn, vn)",
     "CREATE TEMP TABLE rpt_county_runs (code, name, n)",
@@ -530,6 +531,12 @@ static const char *const finish_sql[] = {
     "CREATE TEMP TABLE rpt_findings AS SELECT " DIFF_FINDING_KEY_SQL
     " AS fid, * FROM findings",
     "CREATE INDEX temp.rpt_findings_cc ON rpt_findings (county_code)",
+    /* Resolved findings of households gone from the roster, for 变化:
+     * the roster's IDs are listed once here, not once a county. */
+    "CREATE TEMP TABLE rpt_gone (finding_id TEXT PRIMARY KEY) WITHOUT ROWID",
+    "INSERT INTO rpt_gone SELECT finding_id FROM finding_changes WHERE "
+    "change = 'resolved' AND coalesce(household_id, '') <> '' AND "
+    "household_id NOT IN (SELECT household_id FROM roster_households)",
     "CREATE TEMP TABLE rpt_county_names AS SELECT code, name, sum(n) AS n "
     "FROM rpt_county_runs GROUP BY 1, 2",
     "DROP TABLE temp.rpt_roster",
@@ -1159,9 +1166,7 @@ static const char change_list_sql[] =
                 "village_code, household_id, record_id, head_id, "
                 "head_name, detail, first_seen, days_open, change = "
                 "'persisting' AND days_open > :days, change = 'resolved' "
-                "AND coalesce(household_id, '') <> '' AND household_id "
-                "NOT IN (SELECT household_id FROM roster_households) "
-                "FROM ch ORDER BY "
+                "AND finding_id IN temp.rpt_gone FROM ch ORDER BY "
                 "CASE change WHEN 'new' THEN 1 WHEN 'persisting' THEN 2 "
                 "ELSE 3 END, coalesce(township_code, ''), "
                 "coalesce(village_code, ''), coalesce(household_id, ''), "
