@@ -120,8 +120,7 @@ previous_as_of(sqlite3 *db, char *buf, size_t buflen)
 	"village_code, household_id, record_id, head_id, head_name, detail, "  \
 	"source FROM (SELECT *, row_number() OVER (PARTITION BY fid ORDER "    \
 	"BY coalesce(record_id, ''), source, detail, finding_key) AS rn "      \
-	"FROM (SELECT " DIFF_FINDING_KEY_SQL " AS fid, * FROM " schema         \
-	".findings)) WHERE rn = 1"
+	"FROM (" DIFF_FINDINGS_WITH_ID(schema) ")) WHERE rn = 1"
 
 static const char *const load_current[] = {
     "DROP TABLE IF EXISTS temp.cur_f",

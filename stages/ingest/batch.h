@@ -60,6 +60,7 @@ void arena_free(struct arena *a);
 enum slot_kind { SLOT_NULL, SLOT_INT, SLOT_REAL, SLOT_TEXT };
 struct slot {
 	enum slot_kind kind;
+	int len; /* SLOT_TEXT: strlen(v.s), measured once by the reader */
 	union {
 		sqlite3_int64 i;
 		double r;

@@ -121,6 +121,7 @@ put_str(struct op *op, int idx, const char *s)
 		return;
 	}
 	op->slot[idx - 1].kind = SLOT_TEXT;
+	op->slot[idx - 1].len = (int)strlen(s);
 	op->slot[idx - 1].v.s = s;
 }
 
@@ -750,7 +751,7 @@ op_hash(const struct reader *rd, const struct op *op, const signed char *slots)
 			    rd->fields[f] != NULL ? rd->fields[f] : "",
 			    rd->flen[f], h);
 		} else if (s->kind == SLOT_TEXT) {
-			h = XXH3_64bits_withSeed(s->v.s, strlen(s->v.s), h);
+			h = XXH3_64bits_withSeed(s->v.s, (size_t)s->len, h);
 		} else {
 			memcpy(&bits, &s->v, sizeof(bits));
 			h = mix64(mix64(h ^ (s->kind == SLOT_INT ? 'i' : 'r')) ^

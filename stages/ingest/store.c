@@ -57,7 +57,7 @@ bind_slot(sqlite3_stmt *st, int idx, const struct slot *s)
 		sqlite3_bind_double(st, idx, s->v.r);
 		break;
 	case SLOT_TEXT:
-		sqlite3_bind_text(st, idx, s->v.s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, idx, s->v.s, s->len, SQLITE_STATIC);
 		break;
 	}
 }
@@ -436,6 +436,37 @@ ingest_store_files(struct ingest *in)
 	return rc;
 }
 
+/*
+ * Every row the writer stores names the file being stored, whose
+ * input_files row it inserted first: checking that foreign key for each
+ * row cost 7 % of the writer (callgrind, roster and members of the Fuxin
+ * sample). Enforcement is off on this connection (before the transaction:
+ * the pragma is a no-op inside one), and the one delete of input_files
+ * rows, a file replaced, cascades through a trigger that lives as long as
+ * the connection. The other stages keep the schema's enforcement.
+ */
+static int
+cascade_by_trigger(sqlite3 *db)
+{
+	char err[256];
+
+	if (db_exec(db,
+	            "PRAGMA foreign_keys = OFF;"
+	            "CREATE TEMP TRIGGER input_files_cascade AFTER DELETE ON "
+	            "main.input_files BEGIN "
+	            "DELETE FROM findings WHERE file_id = old.file_id;"
+	            "DELETE FROM rejects WHERE file_id = old.file_id;"
+	            "DELETE FROM platform_records WHERE file_id = "
+	            "old.file_id;"
+	            "DELETE FROM roster_households WHERE file_id = "
+	            "old.file_id;"
+	            "DELETE FROM members WHERE file_id = old.file_id; END",
+	            err, sizeof(err)) == 0)
+		return 0;
+	anju_msg(NULL, 0, "sqlite: %s", err);
+	return -1;
+}
+
 int
 ingest_store_prepare(struct ingest *in)
 {
@@ -465,6 +496,8 @@ ingest_store_prepare(struct ingest *in)
 	};
 	size_t i;
 
+	if (cascade_by_trigger(in->db) != 0)
+		return -1;
 	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
 		if ((*list[i].st = db_prepare(in->db, list[i].sql)) == NULL)
 			return -1;

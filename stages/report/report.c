@@ -528,8 +528,7 @@ static const char *const finish_sql[] = {
     "tn FROM rpt_villages UNION ALL SELECT vc, vn FROM rpt_villages) "
     "WHERE code <> '' AND name IS NOT NULL GROUP BY code",
     "CREATE UNIQUE INDEX temp.rpt_places_code ON rpt_places (code)",
-    "CREATE TEMP TABLE rpt_findings AS SELECT " DIFF_FINDING_KEY_SQL
-    " AS fid, * FROM findings",
+    "CREATE TEMP TABLE rpt_findings AS " DIFF_FINDINGS_WITH_ID("main"),
     "CREATE INDEX temp.rpt_findings_cc ON rpt_findings (county_code)",
     /* Resolved findings of households gone from the roster, for 变化:
      * the roster's IDs are listed once here, not once a county. */

@@ -32,6 +32,13 @@ assert_accounting_balances() {
 		echo "accounting does not balance for: $bad" >&2
 		return 1
 	fi
+	# anju-ingest cascades a replaced file's rows by a trigger, not by
+	# the foreign keys: no row may be left naming a file that is gone.
+	bad=$(q "PRAGMA foreign_key_check")
+	if [ -n "$bad" ]; then
+		echo "rows of files no longer in input_files: $bad" >&2
+		return 1
+	fi
 }
 
 # assert_eq EXPECTED ACTUAL

@@ -117,6 +117,7 @@ P002|孙七|21092119491001008X|1|210921103204" \
 	[[ "${lines[0]}" == *"m1.csv"*"then replaced by m2.csv (the same content)" ]]
 	[[ "${lines[1]}" != *replaced* ]]
 	assert_eq "m2.csv" "$(q "SELECT name FROM input_files")"
+	assert_accounting_balances
 }
 
 @test "exact duplicate rows are kept once for matching and flagged D09" {
@@ -450,6 +451,7 @@ D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY 
 	done
 	assert_eq "$(sqlite3 "$TMP/one.db" "$q1")" "$(sqlite3 "$TMP/each.db" "$q1")"
 	assert_eq "3" "$(sqlite3 "$TMP/each.db" "SELECT count(*) FROM roster_households")"
+	WS="$TMP/each.db" assert_accounting_balances
 }
 
 @test "--kind: files before any take the first; after -- the last; an unknown kind or one without files is 64" {
