@@ -1129,13 +1129,16 @@ evidence(const struct party *h, const struct party *r, char *buf)
 		ev_add(buf, len, "household_size");
 }
 
+/* OR FAIL: no statement journal for the multi-row INSERT (see
+ * stages/ingest/store.c); a failure rolls the whole stage back. */
 static sqlite3_stmt *
 prepare_match_insert(sqlite3 *db, int rows)
 {
-	return db_prepare_rows(db,
-	                       "INSERT INTO matches (household_key, record_key,"
-	                       " method, evidence, corrected_id) VALUES ",
-	                       "(?, ?, ?, ?, ?)", rows);
+	return db_prepare_rows(
+	    db,
+	    "INSERT OR FAIL INTO matches (household_key, record_key,"
+	    " method, evidence, corrected_id) VALUES ",
+	    "(?, ?, ?, ?, ?)", rows);
 }
 
 /* Write the buffered match pairs. */

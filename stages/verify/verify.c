@@ -591,12 +591,14 @@ store_finding(struct pass *p, const struct household *h,
 	return 0;
 }
 
+/* OR FAIL: no statement journal for the multi-row INSERT (see
+ * stages/ingest/store.c); a failure rolls the whole stage back. */
 static sqlite3_stmt *
 prepare_status_insert(sqlite3 *db, int rows)
 {
 	return db_prepare_rows(
 	    db,
-	    "INSERT INTO household_status (household_key,"
+	    "INSERT OR FAIL INTO household_status (household_key,"
 	    " household_id, status, record_key, match_method)"
 	    " VALUES ",
 	    "(?, ?, ?, ?, ?)", rows);
