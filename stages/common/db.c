@@ -147,8 +147,7 @@ db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	 */
 	if (db_exec(db,
 	            "PRAGMA foreign_keys = ON; PRAGMA synchronous = OFF;"
-	            "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
-	            "PRAGMA mmap_size = 4294967296",
+	            "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536",
 	            err, errlen) != 0) {
 		sqlite3_close(db);
 		return ANJU_EXIT_CANTCREAT;
