@@ -692,3 +692,21 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	assert_eq "D05|行政区划代码210921103是县或乡镇的代码，不是村的" "$(q "SELECT code, detail FROM findings")"
 	assert_eq "210921103203" "$(q "SELECT village_code FROM platform_records")"
 }
+
+@test "a row the workspace refuses: 73 naming its line, and nothing of the call is kept" {
+	ingest --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 0 ]
+	before=$(q "SELECT count(*) FROM members")
+	# 100 people, the 70th refused by a trigger the test adds: the row sits
+	# inside a multi-row INSERT, so the writer has to go row by row to
+	# find it.
+	{ echo '户编号,姓名,证件号码,与户主关系'
+	  for i in $(seq 1 100); do echo "H$i,成员$i,,户主"; done; } >"$TMP/many.csv"
+	q "CREATE TRIGGER refuse BEFORE INSERT ON members WHEN NEW.name = '成员70'
+	   BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+	ingest --kind members "$TMP/many.csv" --kind platform "$TESTDATA/ingest/platform_quirks.csv"
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"anju-ingest: $TMP/many.csv:71: cannot store row: refused by the test"* ]]
+	assert_eq "$before|1|0" "$(q "SELECT count(*), (SELECT count(*) FROM input_files), (SELECT count(*) FROM platform_records) FROM members")"
+	assert_accounting_balances
+}
