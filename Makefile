@@ -135,7 +135,14 @@ tsan: test-deps
 	ANJU_BIN=$(abspath $(TSAN_BUILD))/bin TSAN_OPTIONS=halt_on_error=1:exitcode=99 \
 	  bats tests/e2e
 
-units: $(UNIT_OBJ) $(UNITS) $(SHARE)/schemas.stamp
+# A shim the end-to-end tests preload to make one journal write fail. Not
+# built with the sanitizers: it only forwards to the real pwrite64.
+FAULTS = $(BUILD)/tests/journal_write_fails.so
+$(FAULTS): tests/e2e/faults/journal_write_fails.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -O1 -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $< -ldl
+
+units: $(UNIT_OBJ) $(UNITS) $(SHARE)/schemas.stamp $(FAULTS)
 
 unit: units
 	@set -e; for t in $(UNITS); do echo "== $$t"; \

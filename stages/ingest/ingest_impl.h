@@ -165,6 +165,7 @@ struct ingest {
 	size_t person_files; /* person-level roster files (ingest_finish) */
 	const struct input_file *wfile; /* the file being stored */
 	size_t rows_stored;             /* input rows, for progress */
+	char store_err[256];            /* why a row could not be stored */
 	sqlite3_stmt *ins_file, *upd_file, *del_old, *ins_reject;
 	sqlite3_stmt *ins_finding;
 	/* per row kind (enum op_kind - OP_PLATFORM) and row count n: the

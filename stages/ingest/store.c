@@ -220,15 +220,31 @@ store_kind(struct ingest *in, const struct op *const *ops, size_t n,
 		run = n - i < MULTI_ROWS ? n - i : MULTI_ROWS;
 		if ((rc = store_rows(in, &ops[i], run, failed)) == 0)
 			continue;
+		snprintf(in->store_err, sizeof(in->store_err), "%s",
+		         sqlite3_errmsg(in->db));
+		*failed = ops[i];
 		if (rc == -2)
 			return -1;
-		/* Go row by row to name the row at fault. The rows stored
-		 * twice on the way go with the rolled-back transaction. */
+		/*
+		 * A row the workspace refused: go row by row to name it. The
+		 * rows stored twice on the way go with the rolled-back
+		 * transaction, and the batch fails even if no row fails again.
+		 * Not after a full disk or an I/O error: SQLite may have rolled
+		 * the whole transaction back already (an OR FAIL INSERT keeps
+		 * no statement journal to undo just itself), and each retry
+		 * would be committed on its own.
+		 */
+		if ((sqlite3_errcode(in->db) & 0xff) != SQLITE_CONSTRAINT ||
+		    sqlite3_get_autocommit(in->db))
+			return -1;
 		for (k = i; k < i + run; k++)
 			if (store_rows(in, &ops[k], 1, failed) != 0) {
+				snprintf(in->store_err, sizeof(in->store_err),
+				         "%s", sqlite3_errmsg(in->db));
 				*failed = ops[k];
 				return -1;
 			}
+		return -1;
 	}
 	return 0;
 }
@@ -351,10 +367,20 @@ store_file_batch(struct ingest *in, const struct batch *b)
 		         sqlite3_errmsg(in->db));
 		return ANJU_EXIT_CANTCREAT;
 	}
+	in->store_err[0] = '\0';
 	if (store_batch(in, b, &failed) != 0) {
 		anju_msg(f->path, failed->line, "cannot store row: %s",
 		         failed->kind == OP_FAIL ? "out of memory"
+		         : in->store_err[0]      ? in->store_err
 		                                 : sqlite3_errmsg(in->db));
+		return ANJU_EXIT_CANTCREAT;
+	}
+	/* Every statement above ran inside main()'s transaction; SQLite
+	 * ends it on its own after some failures. Never go on without it:
+	 * what follows would be committed row by row. */
+	if (sqlite3_get_autocommit(in->db)) {
+		anju_msg(f->path, 0, "the workspace's transaction was lost: %s",
+		         sqlite3_errmsg(in->db));
 		return ANJU_EXIT_CANTCREAT;
 	}
 	if (!b->last)

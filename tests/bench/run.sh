@@ -12,11 +12,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$top/tests/bench/work
 mkdir -p "$work"
 
-gen() { # gen N DIR [PREFIX]
+gen() { # gen N DIR [PREFIX [SEED]]
 	if [ ! -f "$2/.done" ]; then
 		rm -rf "$2"
 		echo "generating $1 households into $2 ..."
-		python3 "$top/testdata/gen.py" --households "$1" --seed 7 \
+		python3 "$top/testdata/gen.py" --households "$1" --seed "${4:-7}" \
 			--roster-layout household --out "$2" ${3:+--prefix "$3"}
 		touch "$2/.done"
 	fi
@@ -81,7 +81,24 @@ bench_size() { # bench_size N DIR
 	fi
 }
 
+# night2 N DIR: a second night on the exports in DIR, diffed against the
+# first night's run of bench_size. DIR holds other households (seed 8), so
+# every finding of the first night is resolved and every one of the second
+# is new: the most work anju-diff and the 变化 sheets can get.
+night2() {
+	n=$1 dir=$2
+	rm -rf "$work/run2-$n"
+	set -- --platform "$dir"/platform_*.csv --roster "$dir"/roster_*.csv \
+		--members "$dir"/members*.csv
+	timed "anju-run second night ($n)" "$n" "$bin/anju-run" "$@" \
+		--as-of 2021-01-07 --previous "$work/run-$n" --out "$work/run2-$n"
+}
+
 gen 41248 "$work/fuxin" 2109
 bench_size 41248 "$work/fuxin"
+gen 41248 "$work/fuxin-night2" 2109 8
+night2 41248 "$work/fuxin-night2"
 gen "$big" "$work/big"
 bench_size "$big" "$work/big"
+gen "$big" "$work/big-night2" "" 8
+night2 "$big" "$work/big-night2"

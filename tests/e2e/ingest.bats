@@ -710,3 +710,51 @@ Z3|460400|460400115" "$(q "SELECT record_id, county_code, township_code FROM pla
 	assert_eq "$before|1|0" "$(q "SELECT count(*), (SELECT count(*) FROM input_files), (SELECT count(*) FROM platform_records) FROM members")"
 	assert_accounting_balances
 }
+
+
+@test "the workspace cannot grow (a full disk): 73, and the workspace as it was" {
+	ingest --kind members "$TESTDATA/ingest/members.csv"
+	[ "$status" -eq 0 ]
+	{ echo '户编号,姓名,证件号码,与户主关系'
+	  for i in $(seq 1 3000); do echo "H$i,成员$i,,户主"; done; } >"$TMP/many.csv"
+	state="SELECT (SELECT count(*) FROM members), (SELECT group_concat(name) FROM input_files),
+	  (SELECT count(*) FROM findings), (SELECT count(*) FROM pragma_foreign_key_check)"
+	before=$(q "$state")
+	# No file of the process may grow past the workspace's size and 40
+	# KB. SIGXFSZ is ignored so that the write fails with EFBIG instead.
+	limit=$(( $(stat -c %s "$WS") / 1024 + 40 ))
+	run bash -c 'trap "" XFSZ; ulimit -f "$1"; shift; exec "$@"' _ "$limit" \
+		"$ANJU_BIN/anju-ingest" --db "$WS" --kind members "$TMP/many.csv"
+	[ "$status" -eq 73 ]
+	[[ "$output" == "anju-ingest: "*": disk I/O error"* ]]
+	assert_eq "$before" "$(q "$state")"
+}
+
+@test "a write to the journal fails in the middle of an ingest: 73, and the workspace as it was" {
+	shim="$ANJU_BIN/../tests/journal_write_fails.so"
+	[ -f "$shim" ] || skip "$shim is built by make check"
+	{ echo '户编号,姓名,证件号码,与户主关系'
+	  for i in $(seq 1 3000); do echo "H$i,成员$i,,户主"; done; } >"$TMP/base.csv"
+	# New households sort between the old ones: storing them changes
+	# pages that were there before, whose old content goes to the journal.
+	{ echo '户编号,姓名,证件号码,与户主关系'
+	  for i in $(seq 1 3000); do echo "H${i}b,新成员$i,,户主"; done; } >"$TMP/more.csv"
+	ingest --kind members "$TMP/base.csv"
+	[ "$status" -eq 0 ]
+	state="SELECT (SELECT count(*) FROM members), (SELECT group_concat(name) FROM input_files),
+	  (SELECT count(*) FROM findings), (SELECT count(*) FROM pragma_foreign_key_check)"
+	before=$(q "$state")
+	cp "$WS" "$TMP/base.db"
+	# One write fails, the ones after it work: SQLite has given the
+	# transaction up by then, and a stage that went on would store rows
+	# one autocommit at a time.
+	for n in 2 8 20; do
+		cp "$TMP/base.db" "$WS"
+		run env LD_PRELOAD="$shim" ANJU_FAIL_WRITE="$n" \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			"$ANJU_BIN/anju-ingest" --db "$WS" --kind members "$TMP/more.csv"
+		[ "$status" -eq 73 ]
+		[[ "$output" == *"anju-ingest: $TMP/more.csv"*": disk I/O error"* ]]
+		assert_eq "$before" "$(q "$state")"
+	done
+}
