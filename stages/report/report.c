@@ -112,7 +112,10 @@ report_rate(long verified, long households, char *buf, size_t buflen)
  * mistyped year is still someone's ID); or a 15-digit legacy ID with its
  * yymmdd. Never 16 digits alone: a 户编号 (whose township code can look
  * like a birth year) stays readable, as does a 档案编号 with other
- * letters (2109212020FS0012);
+ * letters (2109212020FS0012). An ID typed in groups (210921 1965 0812
+ * 001X, 210921-19650812-001X) is one too when it has 17 to 19 ID
+ * characters, starts with a group of 4 to 8 digits and is not part of a
+ * longer run of such groups (two dates side by side have 16 digits);
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -137,7 +140,11 @@ id_pattern_get(void)
 		    (PCRE2_SPTR) "(?<![0-9A-Za-z])(?![0-9]{16}(?![0-9A-Za-z]))"
 		                 "(?:[0-9]{6}(?:19|20)[0-9][0-9XxOoIl]{6,11}|"
 		                 "[0-9]{17}[0-9Xx]|[0-9]{8}(?:0[1-9]|1[0-2])"
-		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])",
+		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])"
+		                 "|(?<![0-9A-Za-z])(?<![0-9][ -])"
+		                 "(?=[0-9]{4,8}[ -])[0-9](?:[ "
+		                 "-]?[0-9XxOoIl]){16,18}"
+		                 "(?![0-9A-Za-z])(?![ -][0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL)
 		id_match =

@@ -104,9 +104,15 @@ report() {
 }
 
 @test "ID numbers masked by default, in full with --no-mask" {
+	# A malformed ID typed in groups, as D02 quotes it from the export.
+	q "INSERT INTO findings (stage, code, severity, county_code, township_code,
+	   detail, source) VALUES ('ingest', 'D02', 'medium', '210921', '210921999',
+	   '户主身份证号\"210921 1965 0812 001\"格式错误（应为18位）', 'roster.csv:3')"
 	report
 	[ "$status" -eq 0 ]
 	! grep -rqE '[0-9]{15,18}' "$TMP/out/counties"
+	! grep -rq '1965 0812' "$TMP/out/counties"
+	grep -q '210921\*\*\*\*\*\*\*\*\*\* 001' "$TMP/out/counties/210921/问题清单.csv"
 	[ "$(csvcheck column "$TMP/out/counties/210921/问题清单.csv" 户主身份证号 | head -1)" = "210921********0013" ]
 	grep -q '花名册户主（210921\*\*\*\*\*\*\*\*0013）' "$TMP/out/counties/210921/问题清单.csv"
 	report --no-mask

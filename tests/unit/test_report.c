@@ -110,6 +110,19 @@ test_mask_ids_in_text(void **state)
 	s = report_mask_ids("其户主身份证号与户编号2109211012090001相同");
 	assert_string_equal(s, "其户主身份证号与户编号2109211012090001相同");
 	free(s);
+	/* IDs typed in groups, malformed ones too (D02 quotes them raw) */
+	s = report_mask_ids("户主身份证号\"210921 1965 0812 001\"格式错误；"
+	                    "210921-19650812-001X；2109 2119 6508 1200 1X");
+	assert_string_equal(s, "户主身份证号\"210921********** 001\"格式错误；"
+	                       "210921**********001X；2109 2************0 1X");
+	free(s);
+	/* not IDs: dates side by side, a run of groups too long, a phone */
+	s = report_mask_ids(
+	    "2020-04-30 2020-05-01，1234 5678 9012 3456 7890 12，"
+	    "0418-1234567，2020-04-30 00:00:00");
+	assert_string_equal(s, "2020-04-30 2020-05-01，1234 5678 9012 3456 "
+	                       "7890 12，0418-1234567，2020-04-30 00:00:00");
+	free(s);
 	s = report_mask_ids("");
 	assert_string_equal(s, "");
 	free(s);
