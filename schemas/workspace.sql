@@ -1,9 +1,11 @@
--- anju workspace, schema version 2.
+-- anju workspace, schema version 3.
 --
 -- One SQLite file per run. Stages apply this file when user_version is
--- below 2; everything is IF NOT EXISTS so applying it twice is harmless
+-- below 3; everything is IF NOT EXISTS so applying it twice is harmless
 -- (version 2 only added the *_copies indexes: a version 1 workspace is
--- brought up to date by applying this file).
+-- brought up to date by applying this file; version 3 added
+-- finding_changes.previous_county_code, which db.c adds to an older
+-- table after applying this file).
 -- Tables are STRICT so a wrong type is an error, not a silent conversion.
 -- A CHECK on a set of values is written x = 'a' OR x = 'b': SQLite 3.40
 -- builds x IN ('a', 'b') as a temporary table for every row inserted,
@@ -245,9 +247,12 @@ CREATE TABLE IF NOT EXISTS finding_changes (
 	detail        TEXT NOT NULL,
 	source        TEXT NOT NULL,
 	first_seen    TEXT NOT NULL,
-	days_open     INTEGER NOT NULL
+	days_open     INTEGER NOT NULL,
+	-- the county of the previous run's finding (persisting, resolved):
+	-- a household that moved county still shows in the old one's 变化
+	previous_county_code TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS finding_changes_county
 	ON finding_changes (county_code, change);
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -65,6 +65,49 @@ user_version(sqlite3 *db, int *version)
 	return rc;
 }
 
+/*
+ * Columns later versions added to a table that CREATE TABLE IF NOT EXISTS
+ * leaves as it was in an older workspace: added here, once.
+ */
+static int
+add_columns(sqlite3 *db, char *err, size_t errlen)
+{
+	static const struct {
+		const char *table, *column, *alter;
+	} added[] = {
+	    {"finding_changes", "previous_county_code",
+	     "ALTER TABLE finding_changes ADD COLUMN previous_county_code "
+	     "TEXT"},
+	};
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int have, rc = 0;
+
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT count(*) FROM pragma_table_info(?1) "
+	                       "WHERE name = ?2",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	for (i = 0; i < sizeof(added) / sizeof(added[0]) && rc == 0; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, added[i].table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, added[i].column, -1, SQLITE_STATIC);
+		have = sqlite3_step(st) == SQLITE_ROW
+		           ? sqlite3_column_int(st, 0)
+		           : -1;
+		if (have < 0) {
+			snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+			rc = -1;
+		} else if (have == 0) {
+			rc = db_exec(db, added[i].alter, err, errlen);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int
 apply_schema(sqlite3 *db, char *err, size_t errlen)
 {
@@ -81,7 +124,7 @@ apply_schema(sqlite3 *db, char *err, size_t errlen)
 		return ANJU_EXIT_SOFTWARE;
 	}
 	rc = db_exec(db, "BEGIN IMMEDIATE", err, errlen) ||
-	     db_exec(db, sql, err, errlen) ||
+	     db_exec(db, sql, err, errlen) || add_columns(db, err, errlen) ||
 	     db_exec(db, "COMMIT", err, errlen);
 	free(sql);
 	if (rc != 0) {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define ANJU_SCHEMA_VERSION 2
+#define ANJU_SCHEMA_VERSION 3
 
 /*
  * Open (creating if needed) the workspace at PATH and bring its schema to

@@ -152,22 +152,25 @@ static const char *const store_changes[] = {
     "DELETE FROM main.finding_changes",
     "INSERT INTO main.finding_changes (finding_id, change, code, "
     "severity, county_code, township_code, village_code, household_id, "
-    "record_id, head_id, head_name, detail, source, first_seen, days_open) "
+    "record_id, head_id, head_name, detail, source, first_seen, days_open, "
+    "previous_county_code) "
     "SELECT c.fid, CASE WHEN p.fid IS NULL THEN 'new' ELSE 'persisting' "
     "END, c.code, c.severity, c.county_code, c.township_code, "
     "c.village_code, c.household_id, c.record_id, c.head_id, c.head_name, "
     "c.detail, c.source, CASE WHEN p.fid IS NULL THEN :as_of ELSE "
-    "coalesce(h.first_seen, :prev_as_of, :as_of) END, 0 FROM cur_f c "
-    "LEFT JOIN prev_f p ON p.fid = c.fid LEFT JOIN prev_hist h ON "
-    "h.finding_id = c.fid",
+    "coalesce(h.first_seen, :prev_as_of, :as_of) END, 0, p.county_code "
+    "FROM cur_f c LEFT JOIN prev_f p ON p.fid = c.fid LEFT JOIN prev_hist "
+    "h ON h.finding_id = c.fid",
     "INSERT INTO main.finding_changes (finding_id, change, code, "
     "severity, county_code, township_code, village_code, household_id, "
-    "record_id, head_id, head_name, detail, source, first_seen, days_open) "
+    "record_id, head_id, head_name, detail, source, first_seen, days_open, "
+    "previous_county_code) "
     "SELECT p.fid, 'resolved', p.code, p.severity, p.county_code, "
     "p.township_code, p.village_code, p.household_id, p.record_id, "
     "p.head_id, p.head_name, p.detail, p.source, coalesce(h.first_seen, "
-    ":prev_as_of, :as_of), 0 FROM prev_f p LEFT JOIN prev_hist h ON "
-    "h.finding_id = p.fid WHERE p.fid NOT IN (SELECT fid FROM cur_f)",
+    ":prev_as_of, :as_of), 0, p.county_code FROM prev_f p LEFT JOIN "
+    "prev_hist h ON h.finding_id = p.fid WHERE p.fid NOT IN (SELECT fid "
+    "FROM cur_f)",
     /* A resolved finding was open until this run found it gone. */
     "UPDATE main.finding_changes SET days_open = max(0, CAST(julianday("
     ":as_of) - julianday(first_seen) AS INTEGER))",

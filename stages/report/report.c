@@ -510,6 +510,7 @@ static const char *const prepare_sql[] = {
     "DROP TABLE IF EXISTS temp.rpt_findings",
     "DROP TABLE IF EXISTS temp.rpt_county_names",
     "DROP TABLE IF EXISTS temp.rpt_gone",
+    "DROP TABLE IF EXISTS temp.rpt_moved",
     "CREATE TEMP TABLE rpt_roster (cc, tc, vc, n, s1, s2, s3, s4, s5, s6, "
     "s7, cn, tn, vn)",
     "CREATE TEMP TABLE rpt_county_runs (code, name, n)",
@@ -543,6 +544,13 @@ static const char *const finish_sql[] = {
     "INSERT INTO rpt_gone SELECT finding_id FROM finding_changes WHERE "
     "change = 'resolved' AND coalesce(household_id, '') <> '' AND "
     "household_id NOT IN (SELECT household_id FROM roster_households)",
+    /* Findings still open whose household moved county since the last
+     * run (usually none): the old county's 变化 counts them, without a
+     * line (a pack holds only its county's households); the new one
+     * lists them as 未整改. */
+    "CREATE TEMP TABLE rpt_moved AS SELECT * FROM finding_changes WHERE "
+    "change = 'persisting' AND previous_county_code IS NOT county_code",
+    "CREATE INDEX temp.rpt_moved_from ON rpt_moved (previous_county_code)",
     "CREATE TEMP TABLE rpt_county_names AS SELECT code, name, sum(n) AS n "
     "FROM rpt_county_runs GROUP BY 1, 2",
     "DROP TABLE temp.rpt_roster",
@@ -1149,32 +1157,39 @@ out:
 
 /*
  * The county's changes: anju-diff's finding_changes when it ran (DIFFED),
- * else this run's findings, all new (a first run without anju-diff).
+ * else this run's findings, all new (a first run without anju-diff); and,
+ * for the counts only, the open findings of households that moved from
+ * this county to another since the last run ("moved").
  */
 #define CHANGES_CTE                                                            \
 	"WITH ch AS (SELECT finding_id, change, code, severity, "              \
 	"township_code, village_code, household_id, record_id, head_id, "      \
 	"head_name, detail, first_seen, days_open FROM finding_changes "       \
-	"WHERE :diffed AND county_code = :cc UNION ALL SELECT fid, 'new', "    \
-	"code, severity, township_code, village_code, household_id, "          \
-	"record_id, head_id, head_name, detail, :as_of, 0 FROM rpt_findings "  \
-	"WHERE NOT :diffed AND county_code = :cc) "
+	"WHERE :diffed AND county_code = :cc UNION ALL SELECT finding_id, "    \
+	"'moved', code, severity, township_code, village_code, household_id, " \
+	"record_id, head_id, head_name, detail, first_seen, days_open FROM "   \
+	"rpt_moved WHERE :diffed AND previous_county_code = :cc UNION ALL "    \
+	"SELECT fid, 'new', code, severity, township_code, village_code, "     \
+	"household_id, record_id, head_id, head_name, detail, :as_of, 0 FROM " \
+	"rpt_findings WHERE NOT :diffed AND county_code = :cc) "
 
 static const char change_count_sql[] =
     CHANGES_CTE "SELECT count(*) FILTER (WHERE change = 'new'), "
                 "count(*) FILTER (WHERE change = 'resolved'), "
                 "count(*) FILTER (WHERE change = 'persisting'), "
                 "count(*) FILTER (WHERE change = 'persisting' AND "
-                "days_open > :days) FROM ch";
+                "days_open > :days), count(*) FILTER (WHERE change = "
+                "'moved') FROM ch";
 
 static const char change_list_sql[] =
     CHANGES_CTE "SELECT change, code, severity, township_code, "
                 "village_code, household_id, record_id, head_id, "
                 "head_name, detail, first_seen, days_open, change = "
                 "'persisting' AND days_open > :days, change = 'resolved' "
-                "AND finding_id IN temp.rpt_gone FROM ch ORDER BY "
-                "CASE change WHEN 'new' THEN 1 WHEN 'persisting' THEN 2 "
-                "ELSE 3 END, coalesce(township_code, ''), "
+                "AND finding_id IN temp.rpt_gone FROM ch WHERE change <> "
+                "'moved' ORDER BY CASE change WHEN 'new' THEN 1 WHEN "
+                "'persisting' THEN 2 ELSE 3 END, "
+                "coalesce(township_code, ''), "
                 "coalesce(village_code, ''), coalesce(household_id, ''), "
                 "code, finding_id";
 
@@ -1189,13 +1204,13 @@ static int
 change_counts(struct sheet *w, sqlite3 *db, sqlite3_stmt *st, const char *as_of,
               const char *previous, long deadline_days)
 {
-	char num[4][32], label[64];
+	char num[5][32], label[64];
 	const char *cells[2];
 	int i, ok;
 
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return step_done(db, SQLITE_ERROR) ? 0 : -1;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		snprintf(num[i], sizeof(num[i]), "%lld",
 		         (long long)sqlite3_column_int64(st, i));
 	snprintf(label, sizeof(label), "其中超过整改期限（%ld天）",
@@ -1209,6 +1224,8 @@ change_counts(struct sheet *w, sqlite3 *db, sqlite3_stmt *st, const char *as_of,
 	cells[0] = label;
 	cells[1] = num[3];
 	return ok && count_row(w, cells[0], cells[1]) == 0 &&
+	               count_row(w, "转至其他县区（问题未整改）", num[4]) ==
+	                   0 &&
 	               fixed_row(w, (const char *[]){""}, 1) == 0
 	           ? 0
 	           : -1;

@@ -188,13 +188,24 @@ D09|H2|r2.csv:2|与r1.csv第3行完全重复" \
 D09|H2|r2.csv:2" "$(q "SELECT code, household_id, source FROM findings ORDER BY code")"
 }
 
-@test "a version 1 workspace is brought up to date" {
+@test "a version 1 or 2 workspace is brought up to date" {
 	ingest --kind members "$TESTDATA/ingest/members.csv"
 	[ "$status" -eq 0 ]
+	cp "$WS" "$TMP/v2.db"
 	q "DROP INDEX platform_copies; DROP INDEX roster_copies; DROP INDEX members_copies; PRAGMA user_version = 1"
 	ingest --kind members "$TESTDATA/ingest/members.csv"
 	[ "$status" -eq 0 ]
-	assert_eq "2|3" "$(q "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name LIKE '%_copies'" | paste -sd'|')"
+	assert_eq "3|3" "$(q "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name LIKE '%_copies'" | paste -sd'|')"
+	# version 2: finding_changes without previous_county_code
+	WS="$TMP/v2.db"
+	q "DROP TABLE finding_changes; CREATE TABLE finding_changes (finding_id TEXT PRIMARY KEY,
+	   change TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL, county_code TEXT,
+	   township_code TEXT, village_code TEXT, household_id TEXT, record_id TEXT,
+	   head_id TEXT, head_name TEXT, detail TEXT NOT NULL, source TEXT NOT NULL,
+	   first_seen TEXT NOT NULL, days_open INTEGER NOT NULL) STRICT; PRAGMA user_version = 2"
+	run "$ANJU_BIN/anju-diff" --db "$WS" --as-of 2020-12-31
+	[ "$status" -eq 0 ]
+	assert_eq "3|1" "$(q "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('finding_changes') WHERE name = 'previous_county_code'" | paste -sd'|')"
 }
 
 @test "missing required column: 65 naming the file and the column" {

@@ -209,3 +209,33 @@ report() {
 	run "$ANJU_BIN/anju-report" --db "$WS" --out "$TMP/file/out"
 	[ "$status" -eq 73 ]
 }
+
+@test "a household that moved county: counted in the old county's 变化 without a line, still open in the new one's" {
+	for n in 1 2; do
+		mkdir -p "$TMP/r$n"
+		sqlite3 -batch "$TMP/r$n/anju.db" <"$SCHEMA"
+		sqlite3 -batch "$TMP/r$n/anju.db" <"$HELPERS/workspace.sql"
+	done
+	# night 2: H210921001 (its M01 open since night 1) now belongs to 彰武县
+	sqlite3 "$TMP/r2/anju.db" "UPDATE findings SET county_code = '210922',
+		township_code = '210922100', village_code = '210922100201'
+		WHERE household_id = 'H210921001';
+		UPDATE roster_households SET county_code = '210922',
+		township_code = '210922100', village_code = '210922100201'
+		WHERE household_id = 'H210921001'"
+	run "$ANJU_BIN/anju-diff" --db "$TMP/r1/anju.db" --as-of 2020-12-01
+	[ "$status" -eq 0 ]
+	run "$ANJU_BIN/anju-diff" --db "$TMP/r2/anju.db" --previous "$TMP/r1" --as-of 2020-12-10
+	[ "$status" -eq 0 ]
+	grep -q '^persisting,M01,.*,2020-12-01,9$' "$TMP/r2/diff.csv"
+	run "$ANJU_BIN/anju-report" --db "$TMP/r2/anju.db" --out "$TMP/out"
+	[ "$status" -eq 0 ]
+	old="$TMP/out/counties/210921/变化.csv" new="$TMP/out/counties/210922/变化.csv"
+	grep -q '^转至其他县区（问题未整改）,1$' "$old"
+	grep -q '^未整改,1$' "$old" # M02 stays here
+	grep -q '^已整改,0$' "$old"
+	! grep -q 'H210921001' "$old"
+	grep -q '^未整改,M01,.*,H210921001,' "$new"
+	grep -q '^转至其他县区（问题未整改）,0$' "$new"
+	grep -q '^未整改,2$' "$new"
+}
