@@ -11,7 +11,7 @@
 # Debian packages the build and the pipeline need ...
 DEB_PACKAGES = gcc make pkg-config libc6-dev libcsv-dev libsqlite3-dev \
 	libpcre2-dev libutf8proc-dev libjansson-dev nettle-dev libxxhash-dev \
-	libxlsxwriter-dev xz-utils sqlite3
+	libxlsxwriter-dev libminizip-dev xz-utils sqlite3
 # ... and what the tests and benchmarks need on top (LibreOffice reads the
 # county packs back the way a spreadsheet user would).
 TEST_PACKAGES = libcmocka-dev bats python3 time procps libreoffice-calc-nogui
@@ -21,7 +21,8 @@ BUILD    ?= build
 OPT      ?= -O2
 SAN      ?=
 WERROR   ?=
-PKGS      = sqlite3 libpcre2-8 libutf8proc jansson nettle libxxhash xlsxwriter
+PKGS      = sqlite3 libpcre2-8 libutf8proc jansson nettle libxxhash xlsxwriter \
+	    minizip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

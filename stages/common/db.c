@@ -37,6 +37,21 @@ out:
 }
 
 int
+db_exit_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOLFS:
+		return ANJU_EXIT_CANTCREAT;
+	default:
+		return ANJU_EXIT_SOFTWARE;
+	}
+}
+
+int
 db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;

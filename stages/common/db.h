@@ -38,6 +38,15 @@ int db_open_readonly(const char *path, sqlite3 **out, char *err, size_t errlen);
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 
 /*
+ * The exit code for a stage that failed with SQLite result code RC
+ * (primary or extended; sqlite3_errcode() read before anything else runs
+ * on the connection): ANJU_EXIT_CANTCREAT when the storage failed (a full
+ * disk, an I/O error, a read-only or unopenable file), which the operator
+ * fixes, else ANJU_EXIT_SOFTWARE.
+ */
+int db_exit_code(int rc);
+
+/*
  * Prepare SQL; on failure print "PROG: sqlite: message" and return NULL.
  * The statement is owned by the caller (sqlite3_finalize).
  */

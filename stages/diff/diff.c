@@ -247,7 +247,7 @@ diff_compute(sqlite3 *db, int have_previous, const char *as_of,
              struct diff_counts *counts)
 {
 	char prev_as_of[32] = "", err[256];
-	int rc = ANJU_EXIT_SOFTWARE;
+	int rc;
 
 	memset(counts, 0, sizeof(*counts));
 	if (have_previous && has_table(db, "prev", "findings") != 1) {
@@ -260,7 +260,7 @@ diff_compute(sqlite3 *db, int have_previous, const char *as_of,
 		previous_as_of(db, prev_as_of, sizeof(prev_as_of));
 	if (db_exec(db, "BEGIN IMMEDIATE", err, sizeof(err)) != 0) {
 		anju_msg(NULL, 0, "sqlite: %s", err);
-		return ANJU_EXIT_SOFTWARE;
+		return db_exit_code(sqlite3_errcode(db));
 	}
 	if (exec_all(db, load_current, NELEM(load_current), as_of, NULL) ||
 	    load_previous_run(db, have_previous, as_of) ||
@@ -274,6 +274,7 @@ diff_compute(sqlite3 *db, int have_previous, const char *as_of,
 	}
 	return 0;
 fail:
+	rc = db_exit_code(sqlite3_errcode(db));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }

@@ -89,7 +89,9 @@ int diff_previous_db(const char *arg, char *path, size_t pathlen, char *err,
  * replaced by this run's identities and their first_seen, run_info diff_*
  * keys set. Runs in one transaction. Fills *COUNTS. Returns 0, or
  * ANJU_EXIT_DATAERR when "prev" is not an anju workspace, or
- * ANJU_EXIT_SOFTWARE on an SQLite error (message printed).
+ * ANJU_EXIT_CANTCREAT when the workspace could not be written (full disk,
+ * I/O error), or ANJU_EXIT_SOFTWARE on another SQLite error (message
+ * printed).
  */
 int diff_compute(sqlite3 *db, int have_previous, const char *as_of,
                  struct diff_counts *counts);

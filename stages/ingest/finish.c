@@ -575,7 +575,7 @@ ingest_finish(struct ingest *in)
 			ok = finish_sql[i].check(in, finish_sql[i].dup);
 		if (ok != 0) {
 			anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(in->db));
-			return ANJU_EXIT_SOFTWARE;
+			return db_exit_code(sqlite3_errcode(in->db));
 		}
 	}
 	return 0;

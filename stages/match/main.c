@@ -78,12 +78,7 @@ main(int argc, char **argv)
 		anju_msg(dbpath, 0, "%s", err);
 		return rc;
 	}
-	if (as_of != NULL && db_set_info(db, "as_of", as_of) != 0) {
-		anju_msg(dbpath, 0, "cannot store the as-of date");
-		sqlite3_close(db);
-		return ANJU_EXIT_CANTCREAT;
-	}
-	rc = match_run(db, &st);
+	rc = match_run(db, as_of, &st);
 	/* A summary for an analyst at a terminal; quiet under cron. */
 	if (rc == 0 && isatty(STDERR_FILENO))
 		fprintf(stderr,

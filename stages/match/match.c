@@ -1248,8 +1248,11 @@ write_all(struct writer *w)
 	return flush_matches(w) != 0 ? -1 : store_reviews(w);
 }
 
+/* Store the results, and AS_OF when not NULL, in one transaction.
+ * Returns 0 or an exit code (message printed). */
 static int
-match_write(sqlite3 *db, struct match_data *d, struct match_stats *s)
+match_write(sqlite3 *db, struct match_data *d, struct match_stats *s,
+            const char *as_of)
 {
 	struct writer w = {.db = db, .d = d, .s = s};
 	char err[512];
@@ -1257,13 +1260,19 @@ match_write(sqlite3 *db, struct match_data *d, struct match_stats *s)
 
 	if (db_exec(db, "BEGIN IMMEDIATE", err, sizeof(err)) != 0) {
 		anju_msg(NULL, 0, "sqlite: %s", err);
-		return -1;
+		return db_exit_code(sqlite3_errcode(db));
 	}
 	if (db_exec(db,
 	            "DELETE FROM findings WHERE stage = 'match';"
 	            "DELETE FROM matches; DELETE FROM review_candidates;",
 	            err, sizeof(err)) != 0) {
 		anju_msg(NULL, 0, "sqlite: %s", err);
+		goto out;
+	}
+	/* With the results: a failed match leaves the old date too. */
+	if (as_of != NULL && db_set_info(db, "as_of", as_of) != 0) {
+		anju_msg(NULL, 0, "cannot store the as-of date: %s",
+		         sqlite3_errmsg(db));
 		goto out;
 	}
 	w.finding = db_prepare(
@@ -1293,6 +1302,8 @@ match_write(sqlite3 *db, struct match_data *d, struct match_stats *s)
 	}
 	rc = 0;
 out:
+	if (rc != 0) /* before finalize() resets the connection's error */
+		rc = db_exit_code(sqlite3_errcode(db));
 	sqlite3_finalize(w.finding);
 	sqlite3_finalize(w.match);
 	sqlite3_finalize(w.review);
@@ -1305,7 +1316,7 @@ out:
 }
 
 int
-match_run(sqlite3 *db, struct match_stats *stats)
+match_run(sqlite3 *db, const char *as_of, struct match_stats *stats)
 {
 	struct match_data d;
 	struct match_stats local;
@@ -1323,9 +1334,7 @@ match_run(sqlite3 *db, struct match_stats *stats)
 		anju_msg(NULL, 0, "out of memory while matching");
 		goto out;
 	}
-	if (match_write(db, &d, stats) != 0)
-		goto out;
-	rc = 0;
+	rc = match_write(db, &d, stats, as_of);
 out:
 	match_data_free(&d);
 	return rc;

@@ -29,11 +29,13 @@ struct match_stats {
 /*
  * Match the workspace DB (opened with db_open). Ignores rows whose
  * duplicate_of is set. Replaces, in one transaction, the matches and
- * review_candidates tables and every finding with stage = 'match'.
- * STATS may be NULL. Returns 0, or ANJU_EXIT_SOFTWARE after printing
- * a message (SQLite error, out of memory); then nothing was changed.
+ * review_candidates tables, every finding with stage = 'match' and, when
+ * AS_OF is not NULL, the run's as-of date. STATS may be NULL. Returns 0,
+ * or after printing a message ANJU_EXIT_CANTCREAT (the workspace could
+ * not be written: full disk, I/O error) or ANJU_EXIT_SOFTWARE (another
+ * SQLite error, out of memory); then nothing was changed.
  */
-int match_run(sqlite3 *db, struct match_stats *stats);
+int match_run(sqlite3 *db, const char *as_of, struct match_stats *stats);
 
 /*
  * How a damaged ID could be the valid 18-digit VALID: the method name

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #ifdef ANJU_HAVE_XLSXWRITER
+#include <unzip.h>
 #include <xlsxwriter.h>
 #endif
 
@@ -82,6 +83,91 @@ book_open(const char *dir, const char *name, struct book **out)
 	return 0;
 }
 
+#ifdef ANJU_HAVE_XLSXWRITER
+/* The XML part now open in Z read to its end: 0 when it ends with the
+ * closing tag of the element it starts with, -1 when it is cut short (or
+ * its CRC is wrong, or it cannot be read). */
+static int
+part_complete(unzFile z)
+{
+	char head[256], tail[128], buf[16384], root[64], *p;
+	size_t nhead = 0, ntail = 0, n, k;
+	int got, rc;
+
+	if (unzOpenCurrentFile(z) != UNZ_OK)
+		return -1;
+	while ((got = unzReadCurrentFile(z, buf, sizeof(buf))) > 0) {
+		n = (size_t)got;
+		k = n < sizeof(head) - 1 - nhead ? n : sizeof(head) - 1 - nhead;
+		memcpy(head + nhead, buf, k);
+		nhead += k;
+		if (n >= sizeof(tail)) {
+			memcpy(tail, buf + n - sizeof(tail), sizeof(tail));
+			ntail = sizeof(tail);
+		} else {
+			k = ntail + n > sizeof(tail) ? ntail + n - sizeof(tail)
+			                             : 0;
+			memmove(tail, tail + k, ntail - k);
+			memcpy(tail + ntail - k, buf, n);
+			ntail = ntail - k + n;
+		}
+	}
+	rc = unzCloseCurrentFile(z); /* UNZ_CRCERROR when the CRC is off */
+	if (got < 0 || rc != UNZ_OK)
+		return -1;
+	head[nhead] = '\0';
+	/* The root: the first element after the XML declaration. */
+	p = strstr(head, "?>");
+	p = strchr(p != NULL ? p : head, '<');
+	if (p == NULL || sscanf(p, "<%63[^ >/\r\n]", root) != 1)
+		return -1;
+	while (ntail > 0 && strchr(" \r\n\t", tail[ntail - 1]) != NULL)
+		ntail--;
+	n = strlen(root);
+	return ntail >= n + 3 && tail[ntail - n - 3] == '<' &&
+	               tail[ntail - n - 2] == '/' &&
+	               memcmp(tail + ntail - n - 1, root, n) == 0 &&
+	               tail[ntail - 1] == '>'
+	           ? 0
+	           : -1;
+}
+
+/*
+ * libxlsxwriter writes each part of a workbook to a scratch file first
+ * and does not check those writes: on a full disk a sheet can be cut
+ * short and still be zipped, and workbook_close() reports success. Read
+ * every XML part of the finished file at PATH back. Returns 0, or -1
+ * when a part is cut short or the file is not a readable zip.
+ */
+static int
+book_verify(const char *path)
+{
+	unzFile z = unzOpen64(path);
+	unz_file_info64 info;
+	char name[256];
+	size_t n;
+	int rc = -1, step;
+
+	if (z == NULL)
+		return -1;
+	for (step = unzGoToFirstFile(z); step == UNZ_OK;
+	     step = unzGoToNextFile(z)) {
+		if (unzGetCurrentFileInfo64(z, &info, name, sizeof(name), NULL,
+		                            0, NULL, 0) != UNZ_OK)
+			goto out;
+		n = strlen(name);
+		if (((n > 4 && strcmp(name + n - 4, ".xml") == 0) ||
+		     (n > 5 && strcmp(name + n - 5, ".rels") == 0)) &&
+		    part_complete(z) != 0)
+			goto out;
+	}
+	rc = step == UNZ_END_OF_LIST_OF_FILE ? 0 : -1;
+out:
+	unzClose(z);
+	return rc;
+}
+#endif
+
 int
 book_close(struct book *b, bool ok)
 {
@@ -95,6 +181,11 @@ book_close(struct book *b, bool ok)
 	if (ok && e != LXW_NO_ERROR) {
 		anju_msg(b->path, 0, "cannot write workbook: %s",
 		         lxw_strerror(e));
+		rc = ANJU_EXIT_CANTCREAT;
+	} else if (ok && book_verify(b->tmp) != 0) {
+		anju_msg(b->path, 0,
+		         "cannot write workbook: a sheet came out cut short "
+		         "(is the disk full?)");
 		rc = ANJU_EXIT_CANTCREAT;
 	} else if (ok && rename(b->tmp, b->path) != 0) {
 		anju_msg(b->path, 0, "cannot rename workbook into place: %s",

@@ -523,7 +523,18 @@ struct pass {
 	size_t nreview;
 	struct status_row buf[STATUS_BATCH];
 	int nbuf;
+	int failed_rc; /* the first SQLite failure's result code */
 };
+
+/* Print the SQLite failure on P's connection and keep its result code
+ * (a later finalize() resets the connection's). */
+static void
+sqlite_failed(struct pass *p)
+{
+	if (p->failed_rc == SQLITE_OK)
+		p->failed_rc = sqlite3_errcode(p->db);
+	anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));
+}
 
 /* Begin household H at the row of ST. Returns 0 or -1 (ENOMEM). */
 static int
@@ -569,7 +580,7 @@ step_done(struct pass *p, sqlite3_stmt *st)
 {
 	if (sqlite3_step(st) == SQLITE_DONE)
 		return 0;
-	anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));
+	sqlite_failed(p);
 	return -1;
 }
 
@@ -681,7 +692,7 @@ household_finish(struct pass *p, struct household *h)
 	if (h->nrecords == 0 && is_review(p, h->key))
 		h->rank = ST_REVIEW;
 	if (store_status(p, h) != 0) {
-		anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));
+		sqlite_failed(p);
 		return -1;
 	}
 	p->stats->households++;
@@ -752,13 +763,13 @@ run_pass(struct pass *p)
 		household_record(st, p->ctx.as_of, h);
 	}
 	if (step != SQLITE_DONE) {
-		anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));
+		sqlite_failed(p);
 		goto out;
 	}
 	if (have && household_finish(p, h) != 0)
 		goto out;
 	if (flush_statuses(p) != 0) {
-		anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));
+		sqlite_failed(p);
 		goto out;
 	}
 	rc = 0;
@@ -800,7 +811,7 @@ verify_write(struct pass *p)
 
 	if (db_exec(p->db, "BEGIN IMMEDIATE", err, sizeof(err)) != 0) {
 		anju_msg(NULL, 0, "sqlite: %s", err);
-		return -1;
+		return db_exit_code(sqlite3_errcode(p->db));
 	}
 	if (db_exec(p->db,
 	            "DELETE FROM findings WHERE stage = 'verify';"
@@ -812,14 +823,22 @@ verify_write(struct pass *p)
 	p->status = prepare_status_insert(p->db, STATUS_BATCH);
 	p->finding = db_prepare(p->db, finding_sql);
 	if (p->status == NULL || p->finding == NULL || load_reviews(p) != 0 ||
-	    run_pass(p) != 0 || db_set_info(p->db, "as_of", p->ctx.as_of) != 0)
+	    run_pass(p) != 0)
 		goto out;
+	if (db_set_info(p->db, "as_of", p->ctx.as_of) != 0) {
+		sqlite_failed(p);
+		goto out;
+	}
 	if (db_exec(p->db, "COMMIT", err, sizeof(err)) != 0) {
 		anju_msg(NULL, 0, "sqlite: %s", err);
 		goto out;
 	}
 	rc = 0;
 out:
+	if (rc != 0) /* before finalize() resets the connection's error */
+		rc = db_exit_code(p->failed_rc != SQLITE_OK
+		                      ? p->failed_rc
+		                      : sqlite3_errcode(p->db));
 	sqlite3_finalize(p->status);
 	sqlite3_finalize(p->finding);
 	while (p->nbuf > 0)
@@ -846,9 +865,9 @@ verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
 	p.ctx.rules = rules;
 	p.ctx.as_of = as_of;
 	p.ctx.as_of_days = date_days(as_of);
-	if (photo_columns(db, p.ctx.node_present) != 0 || verify_write(&p) != 0)
+	if (photo_columns(db, p.ctx.node_present) != 0)
 		return ANJU_EXIT_SOFTWARE;
-	return 0;
+	return verify_write(&p);
 }
 
 static int

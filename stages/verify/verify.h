@@ -55,8 +55,9 @@ struct verify_stats {
  * Decide every roster household's status and its V-findings on DB (after
  * anju-match), measured at AS_OF ("YYYY-MM-DD") under RULES. Replaces,
  * in one transaction, household_status and every stage='verify' finding.
- * STATS may be NULL. Returns 0 or ANJU_EXIT_SOFTWARE (message printed;
- * nothing changed then).
+ * STATS may be NULL. Returns 0, or after printing a message
+ * ANJU_EXIT_CANTCREAT (the workspace could not be written: full disk, I/O
+ * error) or ANJU_EXIT_SOFTWARE; nothing changed then.
  */
 int verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
                struct verify_stats *stats);

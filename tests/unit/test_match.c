@@ -187,7 +187,7 @@ add_member(sqlite3 *db, const char *hid, const char *name, const char *id,
 static void
 run_match(sqlite3 *db, struct match_stats *st)
 {
-	assert_int_equal(match_run(db, st), 0);
+	assert_int_equal(match_run(db, NULL, st), 0);
 }
 
 /* Number of stage findings with CODE whose household_id is HID (NULL:
