@@ -146,9 +146,13 @@ id_pattern_get(void)
 		                 "-]?[0-9XxOoIl]){16,18}"
 		                 "(?![0-9A-Za-z])(?![ -][0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
-	if (id_pattern != NULL && id_match == NULL)
+	if (id_pattern != NULL && id_match == NULL) {
+		/* Compiled to machine code where PCRE2 can (a pack masks two
+		 * cells a row); pcre2_match() interprets it otherwise. */
+		(void)pcre2_jit_compile(id_pattern, PCRE2_JIT_COMPLETE);
 		id_match =
 		    pcre2_match_data_create_from_pattern(id_pattern, NULL);
+	}
 	return id_match != NULL ? id_pattern : NULL;
 }
 
