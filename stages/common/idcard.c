@@ -105,7 +105,13 @@ id_state_name(enum id_state s)
 char *
 id_mask(const char *id, char *out)
 {
-	size_t i, n = strlen(id);
+	return id_mask_n(id, strlen(id), out);
+}
+
+char *
+id_mask_n(const char *id, size_t n, char *out)
+{
+	size_t i;
 
 	/* Non-ASCII bytes are always masked so that a kept prefix or suffix
 	 * never cuts a UTF-8 sequence of a malformed ID in half. */

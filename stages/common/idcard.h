@@ -6,6 +6,7 @@
 #define ANJU_IDCARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* What id_normalise() concluded about an ID. Stored in the workspace as
  * the text of id_state_name(). */
@@ -88,5 +89,9 @@ const char *id_state_name(enum id_state s);
  * masked. OUT must hold strlen(id)+1 bytes; returns OUT.
  */
 char *id_mask(const char *id, char *out);
+
+/* id_mask() of the N bytes at ID (no NUL needed there); OUT gets N bytes
+ * and a NUL. Returns OUT. */
+char *id_mask_n(const char *id, size_t n, char *out);
 
 #endif

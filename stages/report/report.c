@@ -112,10 +112,9 @@ report_rate(long verified, long households, char *buf, size_t buflen)
  * mistyped year is still someone's ID); or a 15-digit legacy ID with its
  * yymmdd. Never 16 digits alone: a 户编号 (whose township code can look
  * like a birth year) stays readable, as does a 档案编号 with other
- * letters (2109212020FS0012). An ID typed in groups (210921 1965 0812
- * 001X, 210921-19650812-001X) is one too when it has 17 to 19 ID
- * characters, starts with a group of 4 to 8 digits and is not part of a
- * longer run of such groups (two dates side by side have 16 digits);
+ * letters (2109212020FS0012). A run of digit groups split by single
+ * spaces or dashes (an X allowed last), not inside a word or a file name,
+ * is a candidate for an ID typed in groups: grouped_id() decides;
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -141,10 +140,9 @@ id_pattern_get(void)
 		                 "(?:[0-9]{6}(?:19|20)[0-9][0-9XxOoIl]{6,11}|"
 		                 "[0-9]{17}[0-9Xx]|[0-9]{8}(?:0[1-9]|1[0-2])"
 		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])"
-		                 "|(?<![0-9A-Za-z])(?<![0-9][ -])"
-		                 "(?=[0-9]{4,8}[ -])[0-9](?:[ "
-		                 "-]?[0-9XxOoIl]){16,18}"
-		                 "(?![0-9A-Za-z])(?![ -][0-9])",
+		                 "|(?<![0-9A-Za-z_./-])([0-9]{3,}(?:[ "
+		                 "-][0-9]+)+[Xx]?)"
+		                 "(?![0-9A-Za-z_./])(?![ -][0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL) {
 		/* Compiled to machine code where PCRE2 can (a pack masks two
@@ -154,6 +152,39 @@ id_pattern_get(void)
 		    pcre2_match_data_create_from_pattern(id_pattern, NULL);
 	}
 	return id_match != NULL ? id_pattern : NULL;
+}
+
+/*
+ * True when RUN (N bytes of digit groups split by single spaces or
+ * dashes, an X allowed last) reads as an ID typed in groups (210921 1965
+ * 0812 001X, 210921-19650812-001X, 21092119650812 001): one kind of
+ * separator, groups of three or more but the last, 17 to 19 ID characters
+ * in all, and a birth year 19xx or 20xx where an ID has it. Dates side by
+ * side (2020-04-30 2020-05-01), amounts (20000 20000 20000 2000) and time
+ * stamps are not.
+ */
+static bool
+grouped_id(const char *run, size_t n)
+{
+	char digits[20], sep = 0;
+	size_t i, nd = 0, group = 0;
+
+	for (i = 0; i < n; i++) {
+		if (run[i] == ' ' || run[i] == '-') {
+			if ((sep != 0 && run[i] != sep) || group < 3)
+				return false;
+			sep = run[i];
+			group = 0;
+			continue;
+		}
+		if (nd == sizeof(digits))
+			return false;
+		digits[nd++] = run[i];
+		group++;
+	}
+	return sep != 0 && nd >= 17 &&
+	       ((digits[6] == '1' && digits[7] == '9') ||
+	        (digits[6] == '2' && digits[7] == '0'));
 }
 
 char *
@@ -170,14 +201,16 @@ report_mask_ids(const char *text)
 	/* Masking keeps the length, so OUT never grows. */
 	while (pcre2_match(re, (PCRE2_SPTR)text, len, pos, 0, md, NULL) > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		char id[32];
+		size_t n = ov[1] - ov[0];
 
 		memcpy(out + o, text + pos, ov[0] - pos);
 		o += ov[0] - pos;
-		memcpy(id, text + ov[0], ov[1] - ov[0]);
-		id[ov[1] - ov[0]] = '\0';
-		id_mask(id, out + o);
-		o += ov[1] - ov[0];
+		/* A run of groups (capture 1) that is not an ID stays. */
+		if (ov[2] != PCRE2_UNSET && !grouped_id(text + ov[0], n))
+			memcpy(out + o, text + ov[0], n);
+		else
+			id_mask_n(text + ov[0], n, out + o);
+		o += n;
 		pos = ov[1];
 	}
 	memcpy(out + o, text + pos, len - pos + 1);
@@ -513,6 +546,7 @@ static const char *const prepare_sql[] = {
     "DROP TABLE IF EXISTS temp.rpt_places",
     "DROP TABLE IF EXISTS temp.rpt_findings",
     "DROP TABLE IF EXISTS temp.rpt_county_names",
+    "DROP TABLE IF EXISTS temp.rpt_households",
     "DROP TABLE IF EXISTS temp.rpt_gone",
     "DROP TABLE IF EXISTS temp.rpt_moved",
     "CREATE TEMP TABLE rpt_roster (cc, tc, vc, n, s1, s2, s3, s4, s5, s6, "
@@ -542,19 +576,32 @@ static const char *const finish_sql[] = {
     "CREATE UNIQUE INDEX temp.rpt_places_code ON rpt_places (code)",
     "CREATE TEMP TABLE rpt_findings AS " DIFF_FINDINGS_WITH_ID("main"),
     "CREATE INDEX temp.rpt_findings_cc ON rpt_findings (county_code)",
-    /* Resolved findings of households gone from the roster, for 变化:
-     * the roster's IDs are listed once here, not once a county. */
+    /* For 变化, worked out once here, not once a county: the roster's
+     * households and their counties; the resolved findings of households
+     * gone from the roster; and the findings of households that moved
+     * county since the last run (usually none), still open or resolved
+     * on the way, which the county they left counts without a line (a
+     * pack holds only its county's households). */
+    "CREATE TEMP TABLE rpt_households (household_id TEXT, county_code TEXT, "
+    "PRIMARY KEY (household_id, county_code)) WITHOUT ROWID",
+    "INSERT OR IGNORE INTO rpt_households SELECT household_id, "
+    "coalesce(county_code, '') FROM roster_households",
     "CREATE TEMP TABLE rpt_gone (finding_id TEXT PRIMARY KEY) WITHOUT ROWID",
-    "INSERT INTO rpt_gone SELECT finding_id FROM finding_changes WHERE "
-    "change = 'resolved' AND coalesce(household_id, '') <> '' AND "
-    "household_id NOT IN (SELECT household_id FROM roster_households)",
-    /* Findings still open whose household moved county since the last
-     * run (usually none): the old county's 变化 counts them, without a
-     * line (a pack holds only its county's households); the new one
-     * lists them as 未整改. */
-    "CREATE TEMP TABLE rpt_moved AS SELECT * FROM finding_changes WHERE "
-    "change = 'persisting' AND previous_county_code IS NOT county_code",
-    "CREATE INDEX temp.rpt_moved_from ON rpt_moved (previous_county_code)",
+    "INSERT INTO rpt_gone SELECT finding_id FROM finding_changes f WHERE "
+    "change = 'resolved' AND coalesce(household_id, '') <> '' AND NOT "
+    "EXISTS (SELECT 1 FROM rpt_households h WHERE h.household_id = "
+    "f.household_id)",
+    "CREATE TEMP TABLE rpt_moved (finding_id TEXT PRIMARY KEY, from_cc TEXT) "
+    "WITHOUT ROWID",
+    "INSERT INTO rpt_moved SELECT finding_id, previous_county_code FROM "
+    "finding_changes WHERE change = 'persisting' AND previous_county_code "
+    "IS NOT county_code",
+    "INSERT INTO rpt_moved SELECT finding_id, county_code FROM "
+    "finding_changes f WHERE change = 'resolved' AND "
+    "coalesce(household_id, '') <> '' AND finding_id NOT IN temp.rpt_gone "
+    "AND NOT EXISTS (SELECT 1 FROM rpt_households h WHERE h.household_id "
+    "= f.household_id AND h.county_code = coalesce(f.county_code, ''))",
+    "CREATE INDEX temp.rpt_moved_from ON rpt_moved (from_cc)",
     "CREATE TEMP TABLE rpt_county_names AS SELECT code, name, sum(n) AS n "
     "FROM rpt_county_runs GROUP BY 1, 2",
     "DROP TABLE temp.rpt_roster",
@@ -1162,17 +1209,18 @@ out:
 /*
  * The county's changes: anju-diff's finding_changes when it ran (DIFFED),
  * else this run's findings, all new (a first run without anju-diff); and,
- * for the counts only, the open findings of households that moved from
- * this county to another since the last run ("moved").
+ * for the counts only, the findings of households that moved from this
+ * county to another since the last run ("moved", rpt_moved).
  */
 #define CHANGES_CTE                                                            \
 	"WITH ch AS (SELECT finding_id, change, code, severity, "              \
 	"township_code, village_code, household_id, record_id, head_id, "      \
 	"head_name, detail, first_seen, days_open FROM finding_changes "       \
-	"WHERE :diffed AND county_code = :cc UNION ALL SELECT finding_id, "    \
-	"'moved', code, severity, township_code, village_code, household_id, " \
-	"record_id, head_id, head_name, detail, first_seen, days_open FROM "   \
-	"rpt_moved WHERE :diffed AND previous_county_code = :cc UNION ALL "    \
+	"WHERE :diffed AND county_code = :cc AND finding_id NOT IN (SELECT "   \
+	"finding_id FROM rpt_moved WHERE from_cc = :cc) UNION ALL SELECT "     \
+	"finding_id, 'moved', '', '', NULL, NULL, NULL, NULL, NULL, NULL, "    \
+	"'', "                                                                 \
+	"'', 0 FROM rpt_moved WHERE :diffed AND from_cc = :cc UNION ALL "      \
 	"SELECT fid, 'new', code, severity, township_code, village_code, "     \
 	"household_id, record_id, head_id, head_name, detail, :as_of, 0 FROM " \
 	"rpt_findings WHERE NOT :diffed AND county_code = :cc) "
@@ -1228,8 +1276,7 @@ change_counts(struct sheet *w, sqlite3 *db, sqlite3_stmt *st, const char *as_of,
 	cells[0] = label;
 	cells[1] = num[3];
 	return ok && count_row(w, cells[0], cells[1]) == 0 &&
-	               count_row(w, "转至其他县区（问题未整改）", num[4]) ==
-	                   0 &&
+	               count_row(w, "转至其他县区", num[4]) == 0 &&
 	               fixed_row(w, (const char *[]){""}, 1) == 0
 	           ? 0
 	           : -1;

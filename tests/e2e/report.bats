@@ -210,32 +210,46 @@ report() {
 	[ "$status" -eq 73 ]
 }
 
-@test "a household that moved county: counted in the old county's 变化 without a line, still open in the new one's" {
+@test "households that moved county: counted in the old county's 变化 without a line, open ones listed in the new one's" {
 	for n in 1 2; do
 		mkdir -p "$TMP/r$n"
 		sqlite3 -batch "$TMP/r$n/anju.db" <"$SCHEMA"
 		sqlite3 -batch "$TMP/r$n/anju.db" <"$HELPERS/workspace.sql"
 	done
-	# night 2: H210921001 (its M01 open since night 1) now belongs to 彰武县
+	# night 2: H210921001 (its M01 open since night 1) now belongs to
+	# 彰武县; H210922001 moved the other way and its V01 was fixed on the
+	# way (resolved, but no longer 彰武县's household).
 	sqlite3 "$TMP/r2/anju.db" "UPDATE findings SET county_code = '210922',
 		township_code = '210922100', village_code = '210922100201'
 		WHERE household_id = 'H210921001';
 		UPDATE roster_households SET county_code = '210922',
 		township_code = '210922100', village_code = '210922100201'
-		WHERE household_id = 'H210921001'"
+		WHERE household_id = 'H210921001';
+		DELETE FROM findings WHERE household_id = 'H210922001';
+		UPDATE roster_households SET county_code = '210921',
+		township_code = '210921100', village_code = '210921100201'
+		WHERE household_id = 'H210922001'"
 	run "$ANJU_BIN/anju-diff" --db "$TMP/r1/anju.db" --as-of 2020-12-01
 	[ "$status" -eq 0 ]
 	run "$ANJU_BIN/anju-diff" --db "$TMP/r2/anju.db" --previous "$TMP/r1" --as-of 2020-12-10
 	[ "$status" -eq 0 ]
 	grep -q '^persisting,M01,.*,2020-12-01,9$' "$TMP/r2/diff.csv"
+	grep -q '^resolved,V01,.*,2020-12-01,9$' "$TMP/r2/diff.csv"
 	run "$ANJU_BIN/anju-report" --db "$TMP/r2/anju.db" --out "$TMP/out"
 	[ "$status" -eq 0 ]
-	old="$TMP/out/counties/210921/变化.csv" new="$TMP/out/counties/210922/变化.csv"
-	grep -q '^转至其他县区（问题未整改）,1$' "$old"
-	grep -q '^未整改,1$' "$old" # M02 stays here
-	grep -q '^已整改,0$' "$old"
-	! grep -q 'H210921001' "$old"
-	grep -q '^未整改,M01,.*,H210921001,' "$new"
-	grep -q '^转至其他县区（问题未整改）,0$' "$new"
-	grep -q '^未整改,2$' "$new"
+	fushun="$TMP/out/counties/210921/变化.csv" zhangwu="$TMP/out/counties/210922/变化.csv"
+	grep -q '^转至其他县区,1$' "$fushun"
+	grep -q '^未整改,1$' "$fushun" # M02 stays here
+	grep -q '^已整改,0$' "$fushun"
+	! grep -q 'H210921001' "$fushun"
+	! grep -q 'H210922001' "$fushun"
+	grep -q '^未整改,M01,.*,H210921001,' "$zhangwu"
+	grep -q '^转至其他县区,1$' "$zhangwu"
+	grep -q '^已整改,0$' "$zhangwu"
+	grep -q '^未整改,1$' "$zhangwu"
+	! grep -q 'H210922001' "$zhangwu"
+	# the counts are diff.csv's, split by county
+	assert_changes() { [ "$(grep -c "^$1," "$TMP/r2/diff.csv")" -eq "$2" ]; }
+	assert_changes persisting 3
+	assert_changes resolved 1
 }

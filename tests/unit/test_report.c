@@ -123,6 +123,24 @@ test_mask_ids_in_text(void **state)
 	assert_string_equal(s, "2020-04-30 2020-05-01，1234 5678 9012 3456 "
 	                       "7890 12，0418-1234567，2020-04-30 00:00:00");
 	free(s);
+	/* a first group longer than eight digits, a stray space */
+	s = report_mask_ids("\"21092119650812 001\"、\"2109211965 0812 001\"、"
+	                    "\"210921196508 12001\"");
+	assert_string_equal(s, "\"210921******** 001\"、\"210921********* "
+	                       "001\"、\"210921********2001\"");
+	free(s);
+	/* not IDs: time-stamped file names, mixed separators, amounts,
+	 * groups of one digit (and no overflow on a long run) */
+	s = report_mask_ids("platform_210921-20201102-0830.csv:2；roster "
+	                    "210921 20201102 0830.csv:3；2020-04-30 2020-05-01 "
+	                    "08:30；20200101-20201231 365；20000 20000 20000 "
+	                    "2000；1234 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3");
+	assert_string_equal(s, "platform_210921-20201102-0830.csv:2；roster "
+	                       "210921 20201102 0830.csv:3；2020-04-30 "
+	                       "2020-05-01 08:30；20200101-20201231 365；20000 "
+	                       "20000 20000 2000；1234 5 6 7 8 9 0 1 2 3 4 5 6 "
+	                       "7 8 9 0 1 2 3");
+	free(s);
 	s = report_mask_ids("");
 	assert_string_equal(s, "");
 	free(s);
