@@ -105,7 +105,11 @@ id_state_name(enum id_state s)
 char *
 id_mask(const char *id, char *out)
 {
-	return id_mask_n(id, strlen(id), out);
+	size_t n = strlen(id);
+
+	id_mask_n(id, n, out);
+	out[n] = '\0';
+	return out;
 }
 
 char *
@@ -119,7 +123,6 @@ id_mask_n(const char *id, size_t n, char *out)
 		bool keep = n >= 10 && (i < 6 || i >= n - 4);
 		out[i] = keep && (unsigned char)id[i] < 0x80 ? id[i] : '*';
 	}
-	out[n] = '\0';
 	return out;
 }
 

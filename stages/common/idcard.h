@@ -90,8 +90,9 @@ const char *id_state_name(enum id_state s);
  */
 char *id_mask(const char *id, char *out);
 
-/* id_mask() of the N bytes at ID (no NUL needed there); OUT gets N bytes
- * and a NUL. Returns OUT. */
+/* id_mask() of the N bytes at ID (no NUL needed there) into the N bytes
+ * at OUT, with no NUL after them: a span masked inside a longer text.
+ * Returns OUT. */
 char *id_mask_n(const char *id, size_t n, char *out);
 
 #endif

@@ -112,9 +112,8 @@ report_rate(long verified, long households, char *buf, size_t buflen)
  * mistyped year is still someone's ID); or a 15-digit legacy ID with its
  * yymmdd. Never 16 digits alone: a 户编号 (whose township code can look
  * like a birth year) stays readable, as does a 档案编号 with other
- * letters (2109212020FS0012). A run of digit groups split by single
- * spaces or dashes (an X allowed last), not inside a word or a file name,
- * is a candidate for an ID typed in groups: grouped_id() decides;
+ * letters (2109212020FS0012). IDs typed in groups are found by
+ * mask_grouped_ids(), not by a pattern;
  * with its match data, made once too (a detail cell is masked per row). */
 static pcre2_code *id_pattern;
 static pcre2_match_data *id_match;
@@ -139,10 +138,7 @@ id_pattern_get(void)
 		    (PCRE2_SPTR) "(?<![0-9A-Za-z])(?![0-9]{16}(?![0-9A-Za-z]))"
 		                 "(?:[0-9]{6}(?:19|20)[0-9][0-9XxOoIl]{6,11}|"
 		                 "[0-9]{17}[0-9Xx]|[0-9]{8}(?:0[1-9]|1[0-2])"
-		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])"
-		                 "|(?<![0-9A-Za-z_./-])([0-9]{3,}(?:[ "
-		                 "-][0-9]+)+[Xx]?)"
-		                 "(?![0-9A-Za-z_./])(?![ -][0-9])",
+		                 "(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})(?![0-9])",
 		    PCRE2_ZERO_TERMINATED, 0, &errcode, &erroff, NULL);
 	if (id_pattern != NULL && id_match == NULL) {
 		/* Compiled to machine code where PCRE2 can (a pack masks two
@@ -155,18 +151,18 @@ id_pattern_get(void)
 }
 
 /*
- * True when RUN (N bytes of digit groups split by single spaces or
- * dashes, an X allowed last) reads as an ID typed in groups (210921 1965
+ * True when the N bytes at RUN, digit groups split by single spaces or
+ * dashes (an X allowed last), read as an ID typed in groups (210921 1965
  * 0812 001X, 210921-19650812-001X, 21092119650812 001): one kind of
- * separator, groups of three or more but the last, 17 to 19 ID characters
- * in all, and a birth year 19xx or 20xx where an ID has it. Dates side by
- * side (2020-04-30 2020-05-01), amounts (20000 20000 20000 2000) and time
- * stamps are not.
+ * separator, every group 3 to 14 characters long but the last (2 or
+ * more), 17 to 19 ID characters in all, and a birth year 19xx or 20xx
+ * where an ID has it. Dates side by side, amounts and a 16-digit 户编号
+ * with a suffix (2109212020000012-01) are not.
  */
 static bool
 grouped_id(const char *run, size_t n)
 {
-	char digits[20], sep = 0;
+	char digits[19], sep = 0;
 	size_t i, nd = 0, group = 0;
 
 	for (i = 0; i < n; i++) {
@@ -177,14 +173,77 @@ grouped_id(const char *run, size_t n)
 			group = 0;
 			continue;
 		}
-		if (nd == sizeof(digits))
+		if (nd == sizeof(digits) || ++group > 14)
 			return false;
 		digits[nd++] = run[i];
-		group++;
 	}
-	return sep != 0 && nd >= 17 &&
+	return sep != 0 && group >= 2 && nd >= 17 &&
 	       ((digits[6] == '1' && digits[7] == '9') ||
 	        (digits[6] == '2' && digits[7] == '0'));
+}
+
+/* Length of the group of ID characters at S: digits, an X last. */
+static size_t
+group_len(const char *s)
+{
+	size_t n = 0;
+
+	while (isdigit((unsigned char)s[n]))
+		n++;
+	if (n > 0 && (s[n] == 'X' || s[n] == 'x'))
+		n++;
+	return n;
+}
+
+/*
+ * Star in OUT (a copy of TEXT, LEN bytes) the IDs TEXT holds typed in
+ * groups. A run of groups split by single spaces or dashes, not glued to
+ * a letter, a digit or an underscore before it, is tried from its first
+ * group: the longest window of up to seven groups grouped_id() takes is
+ * starred (so an ID with a number after it is found too); else the run
+ * is tried again from its next group. A run followed by a file extension
+ * (0830.csv) is a file name and stays. One pass and a few windows a
+ * group: a cell of a million digits costs nothing.
+ */
+static void
+mask_grouped_ids(const char *text, size_t len, char *out)
+{
+	enum { MAX_GROUPS = 7 };
+	size_t i = 0, start[MAX_GROUPS], end[MAX_GROUPS], g, n, e;
+
+	while (i < len) {
+		if (!isdigit((unsigned char)text[i]) ||
+		    (i > 0 && (isalnum((unsigned char)text[i - 1]) ||
+		               text[i - 1] == '_'))) {
+			i++;
+			continue;
+		}
+		for (n = 0, e = i; n < MAX_GROUPS;) {
+			start[n] = e;
+			end[n] = e + group_len(text + e);
+			e = end[n++];
+			if (e + 1 >= len ||
+			    (text[e] != ' ' && text[e] != '-') ||
+			    !isdigit((unsigned char)text[e + 1]))
+				break;
+			e++;
+		}
+		if (end[n - 1] + 1 < len && text[end[n - 1]] == '.' &&
+		    isalpha((unsigned char)text[end[n - 1] + 1])) {
+			i = end[n - 1];
+			continue;
+		}
+		for (g = n; g-- > 1;)
+			if (grouped_id(text + start[0], end[g] - start[0]))
+				break;
+		if (g == 0) {
+			/* not from this group: from the next one */
+			i = n > 1 ? start[1] : end[0];
+			continue;
+		}
+		id_mask_n(text + start[0], end[g] - start[0], out + start[0]);
+		i = end[g];
+	}
 }
 
 char *
@@ -192,28 +251,30 @@ report_mask_ids(const char *text)
 {
 	pcre2_code *re = id_pattern_get();
 	pcre2_match_data *md;
-	size_t len = strlen(text), pos = 0, o = 0;
+	size_t len = strlen(text), pos = 0, k;
 	char *out = malloc(len + 1);
+	int rc;
 
 	if (re == NULL || out == NULL)
 		goto fail;
 	md = id_match; /* made by id_pattern_get() with RE */
-	/* Masking keeps the length, so OUT never grows. */
-	while (pcre2_match(re, (PCRE2_SPTR)text, len, pos, 0, md, NULL) > 0) {
+	/* Masking keeps the length: OUT is TEXT with its IDs starred. */
+	memcpy(out, text, len + 1);
+	mask_grouped_ids(text, len, out);
+	while ((rc = pcre2_match(re, (PCRE2_SPTR)text, len, pos, 0, md, NULL)) >
+	       0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		size_t n = ov[1] - ov[0];
 
-		memcpy(out + o, text + pos, ov[0] - pos);
-		o += ov[0] - pos;
-		/* A run of groups (capture 1) that is not an ID stays. */
-		if (ov[2] != PCRE2_UNSET && !grouped_id(text + ov[0], n))
-			memcpy(out + o, text + ov[0], n);
-		else
-			id_mask_n(text + ov[0], n, out + o);
-		o += n;
+		id_mask_n(text + ov[0], ov[1] - ov[0], out + ov[0]);
 		pos = ov[1];
 	}
-	memcpy(out + o, text + pos, len - pos + 1);
+	/* A match that could not finish (the JIT's stack too small for the
+	 * cell, say) must not let an ID through: the digits left are
+	 * starred. */
+	if (rc != PCRE2_ERROR_NOMATCH)
+		for (k = pos; k < len; k++)
+			if (isdigit((unsigned char)text[k]))
+				out[k] = '*';
 	return out;
 fail:
 	free(out);
@@ -594,8 +655,10 @@ static const char *const finish_sql[] = {
     "CREATE TEMP TABLE rpt_moved (finding_id TEXT PRIMARY KEY, from_cc TEXT) "
     "WITHOUT ROWID",
     "INSERT INTO rpt_moved SELECT finding_id, previous_county_code FROM "
-    "finding_changes WHERE change = 'persisting' AND previous_county_code "
-    "IS NOT county_code",
+    "finding_changes f WHERE change = 'persisting' AND "
+    "previous_county_code IS NOT county_code AND NOT EXISTS (SELECT 1 FROM "
+    "rpt_households h WHERE h.household_id = f.household_id AND "
+    "h.county_code = f.previous_county_code)",
     "INSERT INTO rpt_moved SELECT finding_id, county_code FROM "
     "finding_changes f WHERE change = 'resolved' AND "
     "coalesce(household_id, '') <> '' AND finding_id NOT IN temp.rpt_gone "

@@ -168,6 +168,36 @@ out:
 }
 #endif
 
+#ifdef ANJU_HAVE_XLSXWRITER
+/* A cell holds at most 32,767 characters in Excel (and libxlsxwriter
+ * refuses more): the malloc'd first 32,766 and "…" when V is longer (the
+ * CSV keeps it whole), else NULL. */
+static char *
+cut_for_excel(const char *v)
+{
+	enum { MAX_CHARS = 32767 };
+	size_t chars = 0, i, j;
+	char *out;
+
+	for (i = 0; v[i] != '\0'; i++)
+		if (((unsigned char)v[i] & 0xC0) != 0x80 &&
+		    ++chars == MAX_CHARS)
+			break;
+	if (v[i] == '\0')
+		return NULL;
+	for (j = i + 1; ((unsigned char)v[j] & 0xC0) == 0x80; j++)
+		;
+	if (v[j] == '\0') /* exactly the most a cell holds */
+		return NULL;
+	/* V[I] starts character 32,767: keep what is before it. */
+	if ((out = malloc(i + sizeof("…"))) == NULL)
+		return NULL;
+	memcpy(out, v, i);
+	memcpy(out + i, "…", sizeof("…"));
+	return out;
+}
+#endif
+
 int
 book_close(struct book *b, bool ok)
 {
@@ -337,9 +367,14 @@ sheet_row(struct sheet *s, const char *const *csv_cells,
 		else if (counts != NULL && counts[i] && percentage(v, &x))
 			e = worksheet_write_number(s->ws, s->row, (lxw_col_t)i,
 			                           x, s->rate);
-		else
+		else {
+			char *cut = cut_for_excel(v);
+
 			e = worksheet_write_string(s->ws, s->row, (lxw_col_t)i,
-			                           v, s->text);
+			                           cut != NULL ? cut : v,
+			                           s->text);
+			free(cut);
+		}
 		if (e != LXW_NO_ERROR)
 			rc = -1;
 	}

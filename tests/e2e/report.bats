@@ -253,3 +253,19 @@ report() {
 	assert_changes persisting 3
 	assert_changes resolved 1
 }
+
+@test "a detail longer than an Excel cell holds: the workbook cuts it, the CSV keeps it" {
+	q "INSERT INTO findings (stage, code, severity, county_code, township_code, detail, source)
+	   VALUES ('ingest', 'D08', 'low', '210921', '210921999',
+	   '备注' || replace(printf('%.40000c', '*'), '*', '很'), 'roster.csv:4')"
+	report
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '很很很很' "$TMP/out/counties/210921/问题清单.csv")" -eq 1 ]
+	python3 - "$TMP/out/counties/210921/核验结果.xlsx" <<'PYEOF'
+import sys, zipfile, re
+z = zipfile.ZipFile(sys.argv[1])
+text = z.read('xl/sharedStrings.xml').decode()
+cells = [c for c in re.findall(r'<t[^>]*>([^<]*)</t>', text) if c.startswith('备注')]
+assert len(cells) == 1 and len(cells[0]) == 32767 and cells[0].endswith('很…'), len(cells[0])
+PYEOF
+}

@@ -141,6 +141,41 @@ test_mask_ids_in_text(void **state)
 	                       "20000 20000 2000；1234 5 6 7 8 9 0 1 2 3 4 5 6 "
 	                       "7 8 9 0 1 2 3");
 	free(s);
+	/* an ID next to other numbers, or with a mark glued to it */
+	s = report_mask_ids(
+	    "电话 138 0000 0000 210921196508120013；2020-04-30 "
+	    "210921196508120013；210921 1965 0812 0013 2020年核查；"
+	    "210921 1965 0812 0013 210922 1970 0101 0021；"
+	    "张三-210921 1965 0812 0013.；户主/210921-1965-0812-001X/");
+	assert_string_equal(s,
+	                    "电话 138 0000 0000 210921********0013；2020-04-30 "
+	                    "210921********0013；210921***********0013 "
+	                    "2020年核查；210921***********0013 "
+	                    "210922***********0021；张三-210921***********"
+	                    "0013.；户主/210921***********001X/");
+	free(s);
+	/* not IDs: a 户编号 with a number or suffix after it, a 20-digit
+	 * time stamp */
+	s = report_mask_ids("户编号 2109212020000012 3人；2109212020000012-01；"
+	                    "来源 210921 20201102 083015");
+	assert_string_equal(s,
+	                    "户编号 2109212020000012 3人；2109212020000012-01；"
+	                    "来源 210921 20201102 083015");
+	free(s);
+	/* 1,400 digit groups before an ID (more than the JIT stack took) */
+	{
+		size_t n = 1400 * 5, k;
+		char *big = malloc(n + 64);
+
+		assert_non_null(big);
+		for (k = 0; k < n; k += 5)
+			memcpy(big + k, "1234 ", 5);
+		strcpy(big + n, "，210921196508120013");
+		s = report_mask_ids(big);
+		assert_non_null(strstr(s, "，210921********0013"));
+		free(s);
+		free(big);
+	}
 	s = report_mask_ids("");
 	assert_string_equal(s, "");
 	free(s);
