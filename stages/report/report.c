@@ -195,15 +195,34 @@ group_len(const char *s)
 	return n;
 }
 
+/* Star in OUT the characters id_mask_n() stars of the N bytes at SPAN
+ * (at OUT too), keeping the stars already there: windows may overlap. */
+static void
+star_span(const char *span, size_t n, char *out)
+{
+	char masked[64];
+	size_t k;
+
+	if (n >= sizeof(masked)) { /* longer than any ID: star every digit */
+		for (k = 0; k < n; k++)
+			if (isdigit((unsigned char)span[k]))
+				out[k] = '*';
+		return;
+	}
+	id_mask_n(span, n, masked);
+	for (k = 0; k < n; k++)
+		if (masked[k] == '*')
+			out[k] = '*';
+}
+
 /*
  * Star in OUT (a copy of TEXT, LEN bytes) the IDs TEXT holds typed in
- * groups. A run of groups split by single spaces or dashes, not glued to
- * a letter, a digit or an underscore before it, is tried from its first
- * group: the longest window of up to seven groups grouped_id() takes is
- * starred (so an ID with a number after it is found too); else the run
- * is tried again from its next group. A run followed by a file extension
- * (0830.csv) is a file name and stays. One pass and a few windows a
- * group: a cell of a million digits costs nothing.
+ * groups. Each run of groups split by single spaces or dashes, not glued
+ * to a letter, a digit or an underscore before it, is tried from each of
+ * its groups in turn: the longest window of up to seven groups from there
+ * that grouped_id() takes is starred, so neither a number before an ID
+ * nor one after it hides it. One pass and a few windows a group: a cell
+ * of a million digits costs nothing.
  */
 static void
 mask_grouped_ids(const char *text, size_t len, char *out)
@@ -228,21 +247,14 @@ mask_grouped_ids(const char *text, size_t len, char *out)
 				break;
 			e++;
 		}
-		if (end[n - 1] + 1 < len && text[end[n - 1]] == '.' &&
-		    isalpha((unsigned char)text[end[n - 1] + 1])) {
-			i = end[n - 1];
-			continue;
-		}
 		for (g = n; g-- > 1;)
-			if (grouped_id(text + start[0], end[g] - start[0]))
+			if (grouped_id(text + start[0], end[g] - start[0])) {
+				star_span(text + start[0], end[g] - start[0],
+				          out + start[0]);
 				break;
-		if (g == 0) {
-			/* not from this group: from the next one */
-			i = n > 1 ? start[1] : end[0];
-			continue;
-		}
-		id_mask_n(text + start[0], end[g] - start[0], out + start[0]);
-		i = end[g];
+			}
+		/* on from the next group of the run, or past it */
+		i = n > 1 ? start[1] : end[0];
 	}
 }
 
@@ -265,7 +277,7 @@ report_mask_ids(const char *text)
 	       0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 
-		id_mask_n(text + ov[0], ov[1] - ov[0], out + ov[0]);
+		star_span(text + ov[0], ov[1] - ov[0], out + ov[0]);
 		pos = ov[1];
 	}
 	/* A match that could not finish (the JIT's stack too small for the

@@ -129,14 +129,15 @@ test_mask_ids_in_text(void **state)
 	assert_string_equal(s, "\"210921******** 001\"、\"210921********* "
 	                       "001\"、\"210921********2001\"");
 	free(s);
-	/* not IDs: time-stamped file names, mixed separators, amounts,
-	 * groups of one digit (and no overflow on a long run) */
+	/* not IDs: a file name glued to its prefix, mixed separators,
+	 * amounts, groups of one digit (and no overflow on a long run); a
+	 * time stamp shaped like an ID after a space is masked like one */
 	s = report_mask_ids("platform_210921-20201102-0830.csv:2；roster "
 	                    "210921 20201102 0830.csv:3；2020-04-30 2020-05-01 "
 	                    "08:30；20200101-20201231 365；20000 20000 20000 "
 	                    "2000；1234 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3");
 	assert_string_equal(s, "platform_210921-20201102-0830.csv:2；roster "
-	                       "210921 20201102 0830.csv:3；2020-04-30 "
+	                       "210921**********0830.csv:3；2020-04-30 "
 	                       "2020-05-01 08:30；20200101-20201231 365；20000 "
 	                       "20000 20000 2000；1234 5 6 7 8 9 0 1 2 3 4 5 6 "
 	                       "7 8 9 0 1 2 3");
@@ -161,6 +162,12 @@ test_mask_ids_in_text(void **state)
 	assert_string_equal(s,
 	                    "户编号 2109212020000012 3人；2109212020000012-01；"
 	                    "来源 210921 20201102 083015");
+	free(s);
+	/* a number before a grouped ID; an ID as a file name */
+	s = report_mask_ids("门牌 105 320203 19650812 001X；照片 "
+	                    "210921-19650812-001X.jpg");
+	assert_string_equal(s, "门牌 105 32**************001X；照片 "
+	                       "210921**********001X.jpg");
 	free(s);
 	/* 1,400 digit groups before an ID (more than the JIT stack took) */
 	{
