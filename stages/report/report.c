@@ -619,6 +619,7 @@ static const char *const prepare_sql[] = {
     "DROP TABLE IF EXISTS temp.rpt_places",
     "DROP TABLE IF EXISTS temp.rpt_findings",
     "DROP TABLE IF EXISTS temp.rpt_county_names",
+    "DROP TABLE IF EXISTS temp.rpt_changed",
     "DROP TABLE IF EXISTS temp.rpt_households",
     "DROP TABLE IF EXISTS temp.rpt_gone",
     "DROP TABLE IF EXISTS temp.rpt_moved",
@@ -649,16 +650,23 @@ static const char *const finish_sql[] = {
     "CREATE UNIQUE INDEX temp.rpt_places_code ON rpt_places (code)",
     "CREATE TEMP TABLE rpt_findings AS " DIFF_FINDINGS_WITH_ID("main"),
     "CREATE INDEX temp.rpt_findings_cc ON rpt_findings (county_code)",
-    /* For 变化, worked out once here, not once a county: the roster's
-     * households and their counties; the resolved findings of households
-     * gone from the roster; and the findings of households that moved
-     * county since the last run (usually none), still open or resolved
-     * on the way, which the county they left counts without a line (a
-     * pack holds only its county's households). */
+    /* For 变化, worked out once here, not once a county: the counties
+     * the roster puts the households of resolved findings and of open
+     * ones that changed county in (none on a first night: the roster is
+     * not even read then); the resolved findings of households gone from
+     * the roster; and the findings of households that moved county since
+     * the last run (usually none), still open or resolved on the way,
+     * which the county they left counts without a line (a pack holds
+     * only its county's households). */
+    "CREATE TEMP TABLE rpt_changed AS SELECT DISTINCT household_id FROM "
+    "finding_changes WHERE coalesce(household_id, '') <> '' AND (change = "
+    "'resolved' OR (change = 'persisting' AND previous_county_code IS NOT "
+    "county_code))",
     "CREATE TEMP TABLE rpt_households (household_id TEXT, county_code TEXT, "
     "PRIMARY KEY (household_id, county_code)) WITHOUT ROWID",
     "INSERT OR IGNORE INTO rpt_households SELECT household_id, "
-    "coalesce(county_code, '') FROM roster_households",
+    "coalesce(county_code, '') FROM roster_households WHERE EXISTS (SELECT "
+    "1 FROM rpt_changed) AND household_id IN temp.rpt_changed",
     "CREATE TEMP TABLE rpt_gone (finding_id TEXT PRIMARY KEY) WITHOUT ROWID",
     "INSERT INTO rpt_gone SELECT finding_id FROM finding_changes f WHERE "
     "change = 'resolved' AND coalesce(household_id, '') <> '' AND NOT "
