@@ -371,6 +371,8 @@ ingest_close(struct ingest *in)
 	sqlite3_finalize(in->del_old);
 	sqlite3_finalize(in->ins_reject);
 	sqlite3_finalize(in->ins_finding);
+	sqlite3_finalize(in->ins_candidate);
+	free(in->run_id);
 	for (i = 0; i < OP_KINDS; i++) {
 		for (size_t n = 0; n <= MULTI_ROWS; n++)
 			sqlite3_finalize(in->ins_rows[i][n]);

@@ -183,6 +183,18 @@ struct ingest {
 	struct hash_keys stored[OP_KINDS], stored_ids;
 	bool rows_before[OP_KINDS], replaced, keys_lost;
 
+	/*
+	 * Person-level rosters: the run of consecutive rows of one 户编号
+	 * being stored, and whether one of them was its 户主 row. A run
+	 * without one names its 户编号 in temp.headless_candidates, so
+	 * finish.c looks for households without a 户主 row among those
+	 * only, not among every person.
+	 */
+	char *run_id;
+	size_t run_cap;
+	bool run_open, run_head;
+	sqlite3_stmt *ins_candidate;
+
 	size_t nstats; /* files stored (their accounting printed) */
 };
 
@@ -230,6 +242,13 @@ int ingest_kind_start(struct ingest *in, const char *kind);
  * ANJU_EXIT_SOFTWARE (message printed).
  */
 int ingest_finish(struct ingest *in);
+
+/*
+ * Writer, after storing B (a batch of a person-level roster): note the
+ * runs of rows of one 户编号 that had no 户主 row (struct ingest). Returns
+ * 0 or -1 (SQLite or memory failure; the caller reports it).
+ */
+int ingest_note_heads(struct ingest *in, const struct batch *b);
 
 /* Prepare the writer's statements. Returns 0 or -1 (message printed). */
 int ingest_store_prepare(struct ingest *in);

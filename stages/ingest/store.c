@@ -375,6 +375,12 @@ store_file_batch(struct ingest *in, const struct batch *b)
 		                                 : sqlite3_errmsg(in->db));
 		return ANJU_EXIT_CANTCREAT;
 	}
+	if (f->layout != NULL && strcmp(f->layout, "person") == 0 &&
+	    ingest_note_heads(in, b) != 0) {
+		anju_msg(f->path, 0, "cannot store row: %s",
+		         sqlite3_errmsg(in->db));
+		return ANJU_EXIT_CANTCREAT;
+	}
 	/* Every statement above ran inside main()'s transaction; SQLite
 	 * ends it on its own after some failures. Never go on without it:
 	 * what follows would be committed row by row. */
@@ -479,9 +485,10 @@ ingest_store_files(struct ingest *in)
  * the pragma is a no-op inside one), and the one delete of input_files
  * rows, a file replaced, cascades through a trigger that lives as long as
  * the connection. The other stages keep the schema's enforcement.
+ * The connection's temporary table of ingest_note_heads() comes with it.
  */
 static int
-cascade_by_trigger(sqlite3 *db)
+temp_objects(sqlite3 *db)
 {
 	char err[256];
 
@@ -495,7 +502,10 @@ cascade_by_trigger(sqlite3 *db)
 	            "old.file_id;"
 	            "DELETE FROM roster_households WHERE file_id = "
 	            "old.file_id;"
-	            "DELETE FROM members WHERE file_id = old.file_id; END",
+	            "DELETE FROM members WHERE file_id = old.file_id; END;"
+	            /* ingest_note_heads() */
+	            "CREATE TEMP TABLE headless_candidates ("
+	            "household_id TEXT NOT NULL)",
 	            err, sizeof(err)) == 0)
 		return 0;
 	anju_msg(NULL, 0, "sqlite: %s", err);
@@ -528,10 +538,12 @@ ingest_store_prepare(struct ingest *in)
 	     "record_id, head_id, head_name, detail, source, record_key, "
 	     "household_key, member_key) VALUES ('ingest', ?, ?, ?, ?, ?, "
 	     "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+	    {&in->ins_candidate,
+	     "INSERT INTO temp.headless_candidates (household_id) VALUES (?)"},
 	};
 	size_t i;
 
-	if (cascade_by_trigger(in->db) != 0)
+	if (temp_objects(in->db) != 0)
 		return -1;
 	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
 		if ((*list[i].st = db_prepare(in->db, list[i].sql)) == NULL)

@@ -559,6 +559,44 @@ D08|P2|r.csv:4" "$(q "SELECT code, household_id, source FROM findings ORDER BY c
 	assert_eq "2" "$(q "SELECT count(*) FROM roster_households")"
 }
 
+@test "person layout: a 户编号 in several runs of rows; the same households whether or not older person files are in the workspace" {
+	h='户编号,人编号,姓名,证件号码,与户主关系,县,乡镇,村'
+	# S1's 户主 row comes after another household's; S3 never has one,
+	# in three runs; S4's 户主 row is refused (ragged), so it has none;
+	# nor has S5, the file's last run.
+	{ echo "$h"
+	  echo 'S1,2,张三,210921195511200032,配偶,阜蒙县,佛寺镇,团山子村'
+	  echo 'S3,1,王一,21092119650812001X,之子,阜蒙县,佛寺镇,佛寺村'
+	  echo 'S2,1,李四,210921197003040027,户主,阜蒙县,佛寺镇,团山子村'
+	  echo 'S3,2,王二,,之女,阜蒙县,佛寺镇,佛寺村'
+	  echo 'S1,1,张大,210921194807150017,户主,阜蒙县,佛寺镇,团山子村'
+	  echo 'S4,1,赵一,210921195001010012,户主,阜蒙县,佛寺镇,团山子村,多,余'
+	  echo 'S4,2,赵二,,配偶,阜蒙县,佛寺镇,团山子村'
+	  echo 'S3,3,王三,,之孙子,阜蒙县,佛寺镇,佛寺村'
+	  echo 'S5,1,钱一,,之子,阜蒙县,佛寺镇,佛寺村'; } >"$TMP/split.csv"
+	{ echo "$h"
+	  echo 'T1,1,周五,210921196001010034,户主,阜蒙县,佛寺镇,团山子村'; } >"$TMP/other.csv"
+	WS="$TMP/alone.db" ingest --kind roster "$TMP/split.csv"
+	[ "$status" -eq 0 ]
+	households="SELECT household_id, line, ifnull(head_name, ''), ifnull(village_code, ''), household_size FROM roster_households WHERE household_id LIKE 'S%' ORDER BY household_id"
+	assert_eq "S1|6|张大|210921103203|2
+S2|4|李四|210921103203|1
+S3|3||210921103200|3
+S4|8||210921103203|1
+S5|10||210921103200|1" "$(sqlite3 "$TMP/alone.db" "$households")"
+	d07="SELECT household_id, source FROM findings WHERE code = 'D07' ORDER BY household_id"
+	assert_eq "S3|split.csv:3
+S4|split.csv:8
+S5|split.csv:10" "$(sqlite3 "$TMP/alone.db" "$d07")"
+	# An older person file in the workspace: every person is looked at.
+	WS="$TMP/after.db" ingest --kind roster "$TMP/other.csv"
+	WS="$TMP/after.db" ingest --kind roster "$TMP/split.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "$(sqlite3 "$TMP/alone.db" "$households")" "$(sqlite3 "$TMP/after.db" "$households")"
+	assert_eq "$(sqlite3 "$TMP/alone.db" "$d07")" "$(sqlite3 "$TMP/after.db" "$d07")"
+	WS="$TMP/after.db" assert_accounting_balances
+}
+
 @test "village codes as spreadsheets leave them: '210921103201 and 210921103200.0" {
 	printf '户编号,户主姓名,户主证件号码,区划代码\nH1,王五,210921195511200032,210921103200.0\nH2,李,210921197003040027,'"'"'210921103201\nH3,赵,21092119650812001X,2109211032\n' > "$TMP/c.csv"
 	ingest --kind roster "$TMP/c.csv"
