@@ -107,10 +107,9 @@ run(const struct args *a, const struct anju_rules *rules)
 		rc = ANJU_EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = verify_run(db, rules, as_of, &st)) != 0)
-		goto out;
 	snprintf(dir, sizeof(dir), "%s", a->db);
-	rc = verify_write_outputs(db, a->out != NULL ? a->out : dirname(dir));
+	rc = verify_run_write(db, rules, as_of, &st,
+	                      a->out != NULL ? a->out : dirname(dir));
 	/* A summary for an analyst at a terminal; quiet under cron. */
 	if (rc == 0 && isatty(STDERR_FILENO))
 		fprintf(stderr,

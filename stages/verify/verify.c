@@ -19,6 +19,7 @@
 #include "db.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,6 +416,12 @@ enum {
 	Q_SUBSIDY = Q_PHOTOS + 4,
 	Q_AREA,
 	Q_RSIZE,
+	/* households.csv's own (verify_run_write()) */
+	Q_CC,
+	Q_VC,
+	Q_HEAD_ID,
+	Q_HEAD_NAME,
+	Q_RECORD_ID,
 };
 
 /* Only what decides: the texts a finding shows are read by the finding's
@@ -429,7 +436,8 @@ static const char household_sql[] =
     " coalesce(r.verified, -1), coalesce(r.photos_materials, -1),"
     " coalesce(r.photos_training, -1), coalesce(r.photos_foundation, -1),"
     " coalesce(r.photos_completion, -1), coalesce(r.subsidy_yuan, -1.0),"
-    " coalesce(r.area_m2, -1.0), coalesce(r.household_size, -1)"
+    " coalesce(r.area_m2, -1.0), coalesce(r.household_size, -1),"
+    " h.county_code, h.village_code, h.head_id, h.head_name, r.record_id"
     " FROM roster_households h"
     " LEFT JOIN matches m ON m.household_key = h.household_key"
     " LEFT JOIN platform_records r ON r.record_key = m.record_key"
@@ -493,6 +501,36 @@ read_record(sqlite3_stmt *st, struct verify_record *r)
 	r->size = sqlite3_column_int(st, Q_RSIZE);
 }
 
+/* A column's text kept from one row to the next, its memory reused. */
+struct kept {
+	char *s; /* NULL for SQL NULL */
+	char *buf;
+	size_t cap;
+};
+
+/* Keep column COL of ST's row in K. Returns 0 or -1 (ENOMEM). */
+static int
+kept_set(struct kept *k, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col) + 1;
+
+	k->s = NULL;
+	if (v == NULL)
+		return 0;
+	if (n > k->cap) {
+		char *p = realloc(k->buf, n);
+
+		if (p == NULL)
+			return -1;
+		k->buf = p;
+		k->cap = n;
+	}
+	memcpy(k->buf, v, n);
+	k->s = k->buf;
+	return 0;
+}
+
 /* One household being decided: its roster fields and best record. */
 struct household {
 	sqlite3_int64 key;
@@ -501,7 +539,24 @@ struct household {
 	struct verify_record best;
 	sqlite3_int64 best_key;
 	char best_method[32];
+	/* for households.csv: county_code, village_code, head_id,
+	 * head_name, and the best record's record_id */
+	struct kept cc, vc, head_id, head_name, record_id;
 };
+
+static void
+household_free(struct household *h)
+{
+	if (h == NULL)
+		return;
+	free(h->id);
+	free(h->cc.buf);
+	free(h->vc.buf);
+	free(h->head_id.buf);
+	free(h->head_name.buf);
+	free(h->record_id.buf);
+	free(h);
+}
 
 /* Statuses are written STATUS_BATCH rows a statement, so the cost of
  * running a statement is paid once per batch, not once per household. */
@@ -523,6 +578,7 @@ struct pass {
 	size_t nreview;
 	struct status_row buf[STATUS_BATCH];
 	int nbuf;
+	struct verify_households *csv; /* households.csv, or NULL */
 	int failed_rc; /* the first SQLite failure's result code */
 };
 
@@ -536,9 +592,10 @@ sqlite_failed(struct pass *p)
 	anju_msg(NULL, 0, "sqlite: %s", sqlite3_errmsg(p->db));
 }
 
-/* Begin household H at the row of ST. Returns 0 or -1 (ENOMEM). */
+/* Begin household H at the row of ST, with households.csv's roster
+ * columns when CSV. Returns 0 or -1 (ENOMEM). */
 static int
-household_start(sqlite3_stmt *st, struct household *h)
+household_start(sqlite3_stmt *st, struct household *h, bool csv)
 {
 	const char *id = (const char *)sqlite3_column_text(st, Q_HID);
 
@@ -550,29 +607,36 @@ household_start(sqlite3_stmt *st, struct household *h)
 	h->nrecords = 0;
 	h->rank = ST_NO_RECORD;
 	h->best_key = -1;
+	if (csv && (kept_set(&h->cc, st, Q_CC) != 0 ||
+	            kept_set(&h->vc, st, Q_VC) != 0 ||
+	            kept_set(&h->head_id, st, Q_HEAD_ID) != 0 ||
+	            kept_set(&h->head_name, st, Q_HEAD_NAME) != 0))
+		return -1;
 	return 0;
 }
 
 /* Keep the row's record when it is better, at AS_OF, than the best so
- * far. */
-static void
-household_record(sqlite3_stmt *st, const char *as_of, struct household *h)
+ * far (with its record_id when CSV). Returns 0 or -1 (ENOMEM). */
+static int
+household_record(sqlite3_stmt *st, const char *as_of, struct household *h,
+                 bool csv)
 {
 	struct verify_record r, v;
 	int rank;
 
 	if (sqlite3_column_type(st, Q_RKEY) == SQLITE_NULL)
-		return;
+		return 0;
 	memset(&r, 0, sizeof(r));
 	read_record(st, &r);
 	v = as_of_view(&r, as_of);
 	rank = record_rank(&v);
 	if (h->nrecords++ > 0 && rank >= h->rank)
-		return;
+		return 0;
 	h->rank = rank;
 	h->best = r;
 	h->best_key = sqlite3_column_int64(st, Q_RKEY);
 	col_copy(st, Q_METHOD, h->best_method, sizeof(h->best_method));
+	return csv ? kept_set(&h->record_id, st, Q_RECORD_ID) : 0;
 }
 
 static int
@@ -683,6 +747,29 @@ is_review(const struct pass *p, sqlite3_int64 key)
 	return 0;
 }
 
+/* H's row of households.csv, as the query of verify_out.c gives it.
+ * Returns 0 or -1 (ENOMEM, printed). */
+static int
+household_csv(struct pass *p, const struct household *h)
+{
+	bool rec = h->nrecords > 0;
+	const char *cells[8] = {
+	    h->id,
+	    h->cc.s,
+	    h->vc.s,
+	    h->head_id.s,
+	    h->head_name.s,
+	    status_names[h->rank],
+	    rec ? h->record_id.s : NULL,
+	    rec && h->best_method[0] != '\0' ? h->best_method : NULL,
+	};
+
+	if (verify_households_add(p->csv, cells) == 0)
+		return 0;
+	anju_msg(NULL, 0, "out of memory");
+	return -1;
+}
+
 static int
 household_finish(struct pass *p, struct household *h)
 {
@@ -691,6 +778,8 @@ household_finish(struct pass *p, struct household *h)
 
 	if (h->nrecords == 0 && is_review(p, h->key))
 		h->rank = ST_REVIEW;
+	if (p->csv != NULL && household_csv(p, h) != 0)
+		return -1;
 	if (store_status(p, h) != 0) {
 		sqlite_failed(p);
 		return -1;
@@ -754,13 +843,17 @@ run_pass(struct pass *p)
 			have = 0;
 		}
 		if (!have) {
-			if (household_start(st, h) != 0) {
+			if (household_start(st, h, p->csv != NULL) != 0) {
 				anju_msg(NULL, 0, "out of memory");
 				goto out;
 			}
 			have = 1;
 		}
-		household_record(st, p->ctx.as_of, h);
+		if (household_record(st, p->ctx.as_of, h, p->csv != NULL) !=
+		    0) {
+			anju_msg(NULL, 0, "out of memory");
+			goto out;
+		}
 	}
 	if (step != SQLITE_DONE) {
 		sqlite_failed(p);
@@ -775,9 +868,7 @@ run_pass(struct pass *p)
 	rc = 0;
 out:
 	sqlite3_finalize(st);
-	if (h != NULL)
-		free(h->id);
-	free(h);
+	household_free(h);
 	return rc;
 }
 
@@ -849,12 +940,14 @@ out:
 	return rc;
 }
 
-int
-verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
-           struct verify_stats *stats)
+/* verify_run(), and with DIR not NULL verify_run_write(). */
+static int
+verify_pass(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
+            struct verify_stats *stats, const char *dir)
 {
 	struct verify_stats local;
 	struct pass p;
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	if (stats == NULL)
@@ -867,7 +960,31 @@ verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
 	p.ctx.as_of_days = date_days(as_of);
 	if (photo_columns(db, p.ctx.node_present) != 0)
 		return ANJU_EXIT_SOFTWARE;
-	return verify_write(&p);
+	if (dir != NULL && (p.csv = verify_households_open(dir)) == NULL)
+		return ANJU_EXIT_CANTCREAT;
+	if ((rc = verify_write(&p)) != 0) {
+		verify_households_abort(p.csv);
+		return rc;
+	}
+	if (dir == NULL)
+		return 0;
+	if ((rc = verify_households_close(p.csv, db)) != 0)
+		return rc;
+	return verify_write_findings(db, dir);
+}
+
+int
+verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
+           struct verify_stats *stats)
+{
+	return verify_pass(db, rules, as_of, stats, NULL);
+}
+
+int
+verify_run_write(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
+                 struct verify_stats *stats, const char *dir)
+{
+	return verify_pass(db, rules, as_of, stats, dir);
 }
 
 static int

@@ -71,6 +71,39 @@ int verify_run(sqlite3 *db, const struct anju_rules *rules, const char *as_of,
  */
 int verify_write_outputs(sqlite3 *db, const char *dir);
 
+/* verify_write_outputs()'s findings.csv alone. */
+int verify_write_findings(sqlite3 *db, const char *dir);
+
+/*
+ * verify_run() that also writes DIR/households.csv from its pass, as the
+ * households are decided (verify_out.c), then DIR/findings.csv: the same
+ * files as verify_run() and then verify_write_outputs(), without reading
+ * the households back. Returns as verify_run(); when the workspace was
+ * written but a file was not, ANJU_EXIT_CANTCREAT or ANJU_EXIT_SOFTWARE.
+ * Call with SQLite in a mode safe for one connection used by one thread:
+ * the file is written by a thread of its own, which never calls SQLite.
+ */
+int verify_run_write(sqlite3 *db, const struct anju_rules *rules,
+                     const char *as_of, struct verify_stats *stats,
+                     const char *dir);
+
+/*
+ * households.csv as verify_run_write() writes it: opened (header written)
+ * into DIR by verify_households_open(), which returns NULL after printing
+ * why; then the rows in household_key order, the 8 cells of the SPEC 7
+ * columns each (NULL for SQL NULL; copied), by verify_households_add(),
+ * which returns 0 or -1 (ENOMEM); then verify_households_close(), which
+ * puts the file in place, sorted by the query when the rows did not come
+ * in the file's order, and returns 0 or an exit code (message printed),
+ * or verify_households_abort(), which leaves no file. Either frees V.
+ */
+struct verify_households;
+struct verify_households *verify_households_open(const char *dir);
+int verify_households_add(struct verify_households *v,
+                          const char *const cells[8]);
+int verify_households_close(struct verify_households *v, sqlite3 *db);
+void verify_households_abort(struct verify_households *v);
+
 /*
  * The as-of date to use: ARG when given, else run_info 'as_of', else
  * today; written into ISO (11 bytes). Returns 0, or -1 when ARG is not a

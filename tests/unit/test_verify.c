@@ -896,6 +896,89 @@ test_outputs(void **state)
 	                 ANJU_EXIT_CANTCREAT);
 }
 
+/* DIR/NAME, compared with the same file of ws_dir. */
+static void
+assert_same_file(const char *dir, const char *name)
+{
+	char a[256], b[256];
+	char *x, *y;
+
+	snprintf(a, sizeof(a), "%s/%s", ws_dir, name);
+	snprintf(b, sizeof(b), "%s/%s", dir, name);
+	x = slurp(a);
+	y = slurp(b);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+}
+
+/*
+ * 500 households (several of verify_out.c's blocks of rows), with and
+ * without records, a head name a spreadsheet would run, the first with no
+ * place (NULL sorts first); in
+ * the file's order when SHUFFLED is 0, else not. verify_run_write()
+ * writes from its pass the files verify_run() and verify_write_outputs()
+ * write from the workspace.
+ */
+static void
+outputs_from_pass(sqlite3 *db, int shuffled)
+{
+	struct anju_rules rules;
+	char dir[128], hid[32], village[16], err[256];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		int n = shuffled ? (i * 337) % 500 : i;
+		sqlite3_int64 h;
+
+		snprintf(hid, sizeof(hid), "H%04d", n);
+		snprintf(village, sizeof(village), "2109211%02d%03d", n / 100,
+		         n % 100 / 10);
+		h = add_hh(db, hid, village, 1 + n % 5);
+		if (n % 3 != 0)
+			set(db, add_rec(db, h, hid), "safety_grade",
+			    n % 2 ? "A" : "D");
+	}
+	assert_int_equal(
+	    db_exec(db,
+	            "UPDATE roster_households SET head_name = '=HYPERLINK(1)'"
+	            " WHERE household_id = 'H0005';"
+	            "UPDATE roster_households SET county_code = NULL,"
+	            " village_code = NULL WHERE household_id = 'H0000'",
+	            err, sizeof(err)),
+	    0);
+	rules_default(&rules);
+	assert_int_equal(verify_run(db, &rules, AS_OF, NULL), 0);
+	assert_int_equal(verify_write_outputs(db, ws_dir), 0);
+	snprintf(dir, sizeof(dir), "%s/pass", ws_dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(verify_run_write(db, &rules, AS_OF, NULL, dir), 0);
+	assert_same_file(dir, "households.csv");
+	assert_same_file(dir, "findings.csv");
+	/* A folder that cannot take the file: nothing is changed. */
+	assert_int_equal(
+	    verify_run_write(db, &rules, AS_OF, NULL, "/nonexistent/dir"),
+	    ANJU_EXIT_CANTCREAT);
+	snprintf(dir, sizeof(dir), "%s/pass/households.csv", ws_dir);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/pass/findings.csv", ws_dir);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/pass", ws_dir);
+	rmdir(dir);
+}
+
+static void
+test_outputs_from_pass_in_order(void **state)
+{
+	outputs_from_pass(*state, 0);
+}
+
+static void
+test_outputs_from_pass_out_of_order(void **state)
+{
+	outputs_from_pass(*state, 1);
+}
+
 static void
 test_rerun_replaces(void **state)
 {
@@ -942,6 +1025,8 @@ main(void)
 	    T(test_v09_subsidy_and_area),
 	    T(test_best_of_two),
 	    T(test_outputs),
+	    T(test_outputs_from_pass_in_order),
+	    T(test_outputs_from_pass_out_of_order),
 	    T(test_rerun_replaces),
 	};
 
