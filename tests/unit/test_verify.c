@@ -924,7 +924,7 @@ static void
 outputs_from_pass(sqlite3 *db, int shuffled)
 {
 	struct anju_rules rules;
-	char dir[128], hid[32], village[16], err[256];
+	char dir[128], hid[32], village[32], err[256];
 	int i;
 
 	for (i = 0; i < 500; i++) {
