@@ -362,14 +362,32 @@ groups_free(struct groups *g)
 	match_arena_free(&g->keys);
 }
 
+/* Append the LEN bytes at S to BUF (AT bytes used, CAP in all), cut to
+ * leave room for a NUL. Returns the bytes now used. */
+static size_t
+key_append(char *buf, size_t at, size_t cap, const char *s, size_t len)
+{
+	if (len > cap - 1 - at)
+		len = cap - 1 - at;
+	memcpy(buf + at, s, len);
+	return at + len;
+}
+
+/* "PLACE\x1fNAME" in BUF (LEN bytes, cut as snprintf() would), or NULL
+ * when P has no place or name. Copied, not formatted: tens of thousands
+ * of keys a run, and snprintf() was 7 % of anju-match. */
 static const char *
 group_key(const struct party *p, int by_village, char *buf, size_t len)
 {
 	const char *place = by_village ? p->village_code : p->county_code;
+	size_t n;
 
 	if (*place == '\0' || p->name == NULL)
 		return NULL;
-	snprintf(buf, len, "%s\x1f%s", place, p->name);
+	n = key_append(buf, 0, len, place, strlen(place));
+	n = key_append(buf, n, len, "\x1f", 1);
+	n = key_append(buf, n, len, p->name, strlen(p->name));
+	buf[n] = '\0';
 	return buf;
 }
 
