@@ -1158,18 +1158,37 @@ keep_same_kind(struct divisions *d, enum village_kind kind, struct codeset *s)
 	free(same);
 }
 
+/* Whether S holds a code under the same parent (the level above LEVEL)
+ * as CODE. */
+static bool
+shares_parent(const struct codeset *s, int level, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strncmp(s->code[i], code, code_len[level - 1]) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Every division of LEVEL named NAME under one of PARENTS (or under the
- * code prefix SCOPE when PARENTS is NULL) into OUT. Exact names first;
- * only when none fits anywhere are keys and county aliases tried, so an
- * exact name always beats a variant; among village variants, those of the
- * kind the input names (村 or 社区) beat the others.
+ * code prefix SCOPE when PARENTS is NULL) into OUT. Exact names and
+ * variants (keys; county aliases) both count, except that under one
+ * parent an exact name beats a variant: 长营子村 is not also 长营子村委会
+ * of its township. Across parents it does not: with no county given,
+ * 佛寺村 (湖南华容县) and 佛寺村委会 (阜新县) are two candidates, never a
+ * guess for the one spelled exactly. Counties, whose variants are short
+ * forms, are looked for by variant only when no exact name fits. Among
+ * village variants, those of the kind the input names (村 or 社区) beat
+ * the others.
  */
 static void
 find_level(struct divisions *d, int level, const char *name,
            const struct codeset *parents, const char *scope,
            struct codeset *out)
 {
+	struct codeset variants = {0};
 	char key[KEY_MAX];
 	size_t i, n = parents ? parents->n : 1;
 	const char *prefix;
@@ -1177,18 +1196,35 @@ find_level(struct divisions *d, int level, const char *name,
 	for (i = 0; i < n; i++)
 		lookup(d, level, name, false,
 		       parents ? parents->code[i] : scope, out);
-	if (out->n > 0 || !name_key(level, name, key))
+	if ((level == 3 && out->n > 0) || !name_key(level, name, key))
 		goto out;
 	for (i = 0; i < n; i++) {
 		prefix = parents ? parents->code[i] : scope;
-		lookup(d, level, key, true, prefix, out);
+		lookup(d, level, key, true, prefix, &variants);
 		/* the alias table already holds 阜新县 and 阜新; its key
 		 * would let 阜新市 (the city) in too */
 		if (level == 3)
-			lookup_alias(d, name, prefix, out);
+			lookup_alias(d, name, prefix, &variants);
 	}
-	if (level == 5 && out->n > 1)
-		keep_same_kind(d, village_kind(name), out);
+	if (level == 5 && variants.n > 1)
+		keep_same_kind(d, village_kind(name), &variants);
+	out->oom |= variants.oom;
+	if (level == 3 || out->n == 0) {
+		for (i = 0; i < variants.n; i++)
+			set_add(out, variants.code[i]);
+	} else {
+		/* Copies first: OUT grows while it is looked at. */
+		struct codeset exact = {0};
+
+		for (i = 0; i < out->n; i++)
+			set_add(&exact, out->code[i]);
+		for (i = 0; i < variants.n; i++)
+			if (!shares_parent(&exact, level, variants.code[i]))
+				set_add(out, variants.code[i]);
+		out->oom |= exact.oom;
+		free(exact.code);
+	}
+	free(variants.code);
 out:
 	set_unique(out);
 }

@@ -76,8 +76,9 @@ struct div_place {
  * short forms (阜蒙县, 阜新县, 阜新 for 阜新蒙古族自治县), township
  * suffixes (镇, 乡, 街道 ...) and village suffix variants (村, 村委会,
  * 村民委员会, 村村委会, 居委会, 社区 ...) are accepted, as are names
- * without the table's notes in parentheses; at each level an exact name
- * always wins over a variant, and among village variants one of the kind
+ * without the table's notes in parentheses; under one parent (a village's
+ * township, a township's county) an exact name wins over a variant, but
+ * not across parents; among village variants one of the kind
  * the input names (村 vs 社区/居委会) wins over the other kind. SCOPE, when
  * not NULL/"", is a code prefix (e.g. "2109") limiting the search; a
  * scope that is not digits matches nothing.

@@ -684,6 +684,12 @@ test_shipped_table(void **state)
 	       "210921103", "210921103203");
 	expect(d, "喀左县", NULL, NULL, NULL, DIV_NONE, "211324", "", "");
 	expect(d, "新华区", NULL, NULL, NULL, DIV_NONE, "", "", "");
+	/* A village alone is looked for in the whole country: 佛寺村
+	 * (湖南华容县) is spelled exactly, 佛寺村委会 (阜新县) and 佛寺村民
+	 * 委员会 (安徽) are variants of the same name: several, never the
+	 * one spelled exactly. */
+	expect(d, NULL, NULL, "佛寺村", NULL, DIV_AMBIGUOUS, "", "", "");
+	expect(d, NULL, NULL, "水泉村", NULL, DIV_AMBIGUOUS, "", "", "");
 	assert_string_equal(divisions_name(d, "210921103200"), "佛寺村委会");
 	divisions_close(d);
 }
