@@ -1172,6 +1172,56 @@ form_footer(const struct csvin_row *row)
 	return footer;
 }
 
+/* The longest run of ASCII digits in S. */
+static size_t
+digit_run(const char *s)
+{
+	size_t run = 0, best = 0;
+
+	for (; *s != '\0'; s++) {
+		run = *s >= '0' && *s <= '9' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+/*
+ * True when ROW is the title of a sheet pasted under another one
+ * (彰武县建档立卡贫困户花名册, 2020年彰武县农村危房改造农户档案): one
+ * non-empty cell, with a title's words or ten characters or more and no
+ * name's middle dot, and no run of six digits (a lone 户编号 or ID is a
+ * row with its other cells empty, kept as such).
+ */
+static bool
+title_line(const struct csvin_row *row)
+{
+	static const char *const words[] = {
+	    "花名册", "名册", "档案",   "统计",   "汇总",   "台账",   "清单",
+	    "名单",   "一览", "明细表", "登记表", "信息表", "情况表",
+	};
+	const char *v = NULL;
+	size_t i, k, filled = 0, chars = 0;
+	bool title = false;
+	char *c;
+
+	/* every row passes here: counting filled cells settles most */
+	for (i = 0; i < row->nfields && filled < 2; i++)
+		if (*row->fields[i] != '\0' && filled++ == 0)
+			v = row->fields[i];
+	if (filled != 1)
+		return false;
+	v = plain_cell(v, &c);
+	for (i = 0; v[i] != '\0'; i++)
+		chars += ((unsigned char)v[i] & 0xC0) != 0x80;
+	for (k = 0; k < sizeof(words) / sizeof(words[0]) && !title; k++)
+		title = strstr(v, words[k]) != NULL;
+	title = (title || (chars >= 10 && strstr(v, "·") == NULL)) &&
+	        digit_run(v) < 6;
+	free(c);
+	return title;
+}
+
 /* True when no key column of the current row (ID, name, 户编号) holds a
  * value other than a label with a colon (联系电话：...): a footer, not a
  * household whose first cell (a 备注) reads 审核：已通过. */
@@ -1210,6 +1260,9 @@ unusable(struct reader *rd, const struct csvin_row *row)
 		any |= rd->fields[i] != NULL && *rd->fields[i] != '\0';
 	if (!any)
 		return "no value in any known column";
+	if (title_line(row))
+		return "a title line (a sheet pasted under another), not a "
+		       "household";
 	if (repeats_header(rd))
 		return "the header row again (表头重复), not a household";
 	if (rd->platform) {

@@ -655,6 +655,26 @@ H2" "$(q "SELECT household_id FROM roster_households ORDER BY line")"
 	assert_accounting_balances
 }
 
+@test "a sheet's title pasted mid-file is rejected as a title; a row with only its 户编号 or its name is kept" {
+	printf '户编号,户主姓名,户主身份证号,县,乡镇,村,人口数\n2109211032000001,王小明,21092119650812001X,阜蒙县,佛寺镇,佛寺村,3\n\n彰武县建档立卡贫困户花名册,,,,,,\n户编号,户主姓名,户主身份证号,县,乡镇,村,人口数\n2109221000000001,李四,210921196508120036,彰武县,彰武镇,站前社区,2\n2109221000000002,,,,,,\n' > "$TMP/r.csv"
+	printf '户主姓名,身份证号,县,乡镇,村\n王五,21092119650812001X,阜蒙县,佛寺镇,佛寺村\n2020年彰武县农村危房改造农户档案,,,,\n张三,,,,\n,,,,2020年阜蒙县佛寺镇危房改造花名册\n' > "$TMP/p.csv"
+	ingest --kind roster "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	ingest --kind platform "$TMP/p.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "p.csv|3|a title line (a sheet pasted under another), not a household
+p.csv|5|a title line (a sheet pasted under another), not a household
+r.csv|4|a title line (a sheet pasted under another), not a household
+r.csv|5|the header row again (表头重复), not a household" \
+		"$(q "SELECT f.name, line, reason FROM rejects JOIN input_files f USING (file_id) ORDER BY 1, 2")"
+	assert_eq "2109211032000001
+2109221000000001
+2109221000000002" "$(q "SELECT household_id FROM roster_households ORDER BY line")"
+	assert_eq "王五
+张三" "$(q "SELECT head_name FROM platform_records ORDER BY line")"
+	assert_accounting_balances
+}
+
 @test "ledger marks, placeholders, a label in the ID cell, a note after a name, a bracketed header note" {
 	printf '户主姓名,户主身份证号码（18位）,县,乡镇,村,开工日期,补助资金（元）,核验结果,竣工照片,户厕改造,建设方式\n赵大山（已故）,身份证：210921195511200032,阜蒙县,佛寺镇,团山子村,/,—,√,×,√,无\n' > "$TMP/p.csv"
 	ingest --kind platform "$TMP/p.csv"

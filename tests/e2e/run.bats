@@ -112,6 +112,23 @@ json() {
 	python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# slow_stages: point RUN at a copy of anju-run whose stages each wait 0.4 s
+# before they start, so that a test sees every one of them running: the
+# real ones take a few milliseconds at this size, less than one look for
+# them takes on a busy machine (pgrep reads all of /proc).
+slow_stages() {
+	local s
+	mkdir -p "$TMP/slowbin/bin"
+	cp "$ANJU_BIN/anju-run" "$TMP/slowbin/bin/"
+	for s in ingest match verify diff report; do
+		printf '#!/bin/sh\nsleep 0.4\nexec "%s/anju-%s" "$@"\n' \
+			"$ANJU_BIN" "$s" >"$TMP/slowbin/bin/anju-$s"
+		chmod +x "$TMP/slowbin/bin/anju-$s"
+	done
+	ln -s "$ANJU_BIN/../share" "$TMP/slowbin/share"
+	RUN="$TMP/slowbin/bin/anju-run"
+}
+
 # wait_for_stage PID STAGE: until anju-STAGE runs as a child of PID.
 # Prints the stage's pid; fails if PID ends first.
 wait_for_stage() {
@@ -298,7 +315,7 @@ wait_for_stage() {
 }
 
 @test "run: killed with SIGKILL in each stage, latest stays and the next run succeeds" {
-	# Big enough that every stage runs for a while, even without ASan.
+	slow_stages
 	nightly_inbox 1 15000
 	nightly --as-of 2020-11-01
 	[ "$status" -eq 0 ]
@@ -333,6 +350,7 @@ wait_for_stage() {
 }
 
 @test "run: a stage killed with SIGKILL fails the run (70), which cleans up after itself" {
+	slow_stages
 	nightly_inbox 1 15000
 	nightly --as-of 2020-11-01
 	[ "$status" -eq 0 ]
@@ -356,6 +374,7 @@ wait_for_stage() {
 }
 
 @test "run: SIGTERM stops the stage, removes the temporary run and exits 70" {
+	slow_stages
 	nightly_inbox 1 15000
 	"$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs" --as-of 2020-11-01 \
 		2>"$TMP/log" &
@@ -371,6 +390,7 @@ wait_for_stage() {
 }
 
 @test "run: a second run while one holds the lock exits 75 naming its pid" {
+	slow_stages
 	nightly_inbox 1 15000
 	"$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs" --as-of 2020-11-01 \
 		2>"$TMP/log" &
