@@ -1350,6 +1350,65 @@ reject_open_quote(struct csvin *in, struct csvin_row *row)
 	return 1;
 }
 
+/* libcsv callbacks that keep nothing: only the parse's verdict counts. */
+static void
+ignore_field(void *s, size_t len, void *data)
+{
+	(void)s;
+	(void)len;
+	(void)data;
+}
+
+static void
+ignore_row(int c, void *data)
+{
+	(void)c;
+	(void)data;
+}
+
+/*
+ * True when the current row, which spans several lines, is not well-formed
+ * CSV: libcsv in strict mode finds a quote inside an unquoted field or a
+ * character after a closing quote. That is a stray quote (赵五,"8000,合格
+ * with no closing quote on its line), not a quoted field with line breaks
+ * in it, and taking it as one would swallow the rows that follow until
+ * the next quote. A quoted cell with line breaks is always well-formed.
+ */
+static bool
+stray_quote(const struct csvin *in)
+{
+	struct csv_parser p;
+	bool bad;
+
+	if (csv_init(&p, CSV_STRICT) != 0)
+		return false;
+	csv_set_delim(&p, (unsigned char)in->delim);
+	/* only LF ends a line here, as for the rows themselves */
+	csv_set_term_func(&p, is_row_end);
+	bad = csv_parse(&p, in->rowlines.text, in->rowlines.len, ignore_field,
+	                ignore_row, NULL) != in->rowlines.len &&
+	      csv_error(&p) == CSV_EPARSE;
+	csv_free(&p);
+	return bad;
+}
+
+/*
+ * The current row opened a quote that closes on a later line but is not a
+ * quoted field (stray_quote()): reject its first line and read the others
+ * again as rows of their own, as for a quote that never closes.
+ */
+static int
+reject_stray_quote(struct csvin *in, struct csvin_row *row)
+{
+	parser_reset(in);
+	if (lines_prepend(&in->replay, &in->rowlines, 1) < 0)
+		return fail(in, ANJU_EXIT_SOFTWARE, "out of memory");
+	fill_row(in, row, in->rowlines.v[0].len,
+	         "stray quote: a quote in this row does not enclose a field "
+	         "and would swallow the rows after it");
+	return 1;
+}
+
 static bool
 row_too_big(const struct csvin *in, const struct line *ln)
 {
@@ -1408,6 +1467,8 @@ csvin_next(struct csvin *in, struct csvin_row *row)
 			fields_clear(&in->fields);
 			continue;
 		}
+		if (in->rowlines.n > 1 && stray_quote(in))
+			return reject_stray_quote(in, row);
 		check_row(in, row);
 		return 1;
 	}

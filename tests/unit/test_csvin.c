@@ -593,6 +593,40 @@ test_unterminated_quote(void **state)
 	csvin_close(in);
 }
 
+/*
+ * A stray quote that a later row's quote closes: the rows between are not
+ * one quoted cell (libcsv in strict mode finds text after a closing
+ * quote), so only its own line is lost. A real quoted cell with a line
+ * break is still one cell.
+ */
+static void
+test_stray_quote(void **state)
+{
+	struct csvin *in =
+	    open_ok(write_text("stray.csv", "name,id,county\r\n"
+	                                    "A,\"8000,X\r\n"
+	                                    "B,2,Y\r\n"
+	                                    "C,\"9,000\",Z\r\n"
+	                                    "D,\"two\r\nlines\",W\r\n"
+	                                    "\"E\"(note),5,V\r\n"
+	                                    "F,6,U\r\n"));
+
+	(void)state;
+	expect_reject(in, 2,
+	              "stray quote: a quote in this row does not enclose a "
+	              "field and would swallow the rows after it",
+	              "A,\"8000,X");
+	expect_row(in, 3, 3, "B", "2", "Y");
+	expect_row(in, 4, 3, "C", "9,000", "Z");
+	expect_row(in, 5, 3, "D", "two\nlines", "W");
+	/* libcsv reads on in the quote after "E": no later quote closes
+	 * it */
+	expect_reject(in, 7, "unterminated quoted field", "\"E\"(note),5,V");
+	expect_row(in, 8, 3, "F", "6", "U");
+	expect_end(in);
+	csvin_close(in);
+}
+
 /* A quote open for hundreds of lines is given up on; the lines are kept. */
 static void
 test_quote_line_cap(void **state)
@@ -784,6 +818,7 @@ main(void)
 	    cmocka_unit_test(test_huge_field),
 	    cmocka_unit_test(test_overlong_line),
 	    cmocka_unit_test(test_unterminated_quote),
+	    cmocka_unit_test(test_stray_quote),
 	    cmocka_unit_test(test_quote_line_cap),
 	    cmocka_unit_test(test_many_rows_gb18030),
 	    cmocka_unit_test(test_header_only),
