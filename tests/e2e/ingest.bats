@@ -675,6 +675,20 @@ r.csv|5|the header row again (表头重复), not a household" \
 	assert_accounting_balances
 }
 
+@test "header variants seen in county spreadsheets: 所属县区, 村名, 户主名, 身份证件号码, 房屋危险等级, 完工日期, 竣工验收日期, 验收结论, 改造类型, 户人口数, 农户属性" {
+	printf '所属县区,所属乡镇,村名,户主名,户主身份证件号码,户人口数,农户属性,房屋危险等级,改造类型,完工日期,竣工验收日期,验收结论\n阜蒙县,佛寺镇,佛寺村,王五,21092119650812001X,3,建档立卡贫困户,D级,原址翻建,2020-05-01,2020-05-20,合格\n' > "$TMP/p.csv"
+	printf '户编号,户主名,身份证件号码,县市区,乡镇名,村委会名称\nH1,李四,210921195511200032,阜蒙县,佛寺镇,佛寺村\n' > "$TMP/r.csv"
+	ingest --kind platform "$TMP/p.csv"
+	[ "$status" -eq 0 ]
+	ingest --kind roster "$TMP/r.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "210921103200|王五|21092119650812001X|3|建档立卡贫困户|D|原址翻建|2020-05-01|2020-05-20|pass" \
+		"$(q "SELECT village_code, head_name, head_id, household_size, household_type, safety_grade, renovation_type, completion_date, acceptance_date, acceptance_result FROM platform_records")"
+	assert_eq "H1|210921103200|李四|210921195511200032" \
+		"$(q "SELECT household_id, village_code, head_name, head_id FROM roster_households")"
+	assert_eq "0" "$(q "SELECT count(*) FROM findings WHERE code IN ('D05', 'D07', 'D08')")"
+}
+
 @test "ledger marks, placeholders, a label in the ID cell, a note after a name, a bracketed header note" {
 	printf '户主姓名,户主身份证号码（18位）,县,乡镇,村,开工日期,补助资金（元）,核验结果,竣工照片,户厕改造,建设方式\n赵大山（已故）,身份证：210921195511200032,阜蒙县,佛寺镇,团山子村,/,—,√,×,√,无\n' > "$TMP/p.csv"
 	ingest --kind platform "$TMP/p.csv"
