@@ -264,10 +264,10 @@ done:
 }
 
 /* A photo node's yes and no in words and ledger marks (√ ×). */
-static const char *const count_yes[] = {"有",     "是",     "有照片", "已拍照",
-                                        "\u221a", "\u2713", "\u2714", NULL};
-static const char *const count_no[] = {"无",     "否",     "没有",   "无照片",
-                                       "\u00d7", "\u2717", "\u2718", NULL};
+static const char *const count_yes[] = {
+    "有", "是", "有照片", "已拍照", "已上传", "\u221a", "\u2713", "\u2714", NULL};
+static const char *const count_no[] = {
+    "无", "否", "没有", "无照片", "未上传", "未拍照", "\u00d7", "\u2717", "\u2718", NULL};
 
 /* True when S is one of WORDS (NULL-terminated). */
 static bool
@@ -279,13 +279,50 @@ is_word(const char *s, const char *const *words)
 	return false;
 }
 
+/* C as a number of photos (3, 3张, 3张照片, 3幅) into *COUNT; C may
+ * lose its suffix. Returns true when it is one. */
+static bool
+photo_number(char *c, int *count)
+{
+	if (!cut_suffix(c, "张照片") && !cut_suffix(c, "张"))
+		(void)cut_suffix(c, "幅");
+	if (c[0] == '\0' || strlen(c) > 6 ||
+	    strspn(c, "0123456789") != strlen(c))
+		return false;
+	*count = (int)strtol(c, NULL, 10);
+	return true;
+}
+
+/*
+ * A count with a note in brackets after it, as people annotate a cell: 有
+ * (3张) is three photos, 有(已上传) one, 无(待补) none. The note's number
+ * wins over the word before it. Returns VALUE_OK or VALUE_BAD.
+ */
+static enum value_result
+bracketed_count(char *c, int *count)
+{
+	size_t n = strlen(c);
+	char *open = strrchr(c, '(');
+
+	if (n == 0 || c[n - 1] != ')' || open == NULL || open == c)
+		return VALUE_BAD;
+	c[n - 1] = '\0';
+	*open = '\0';
+	if (photo_number(open + 1, count))
+		return VALUE_OK;
+	if (is_word(c, count_yes) || is_word(c, count_no)) {
+		*count = is_word(c, count_yes);
+		return VALUE_OK;
+	}
+	return photo_number(c, count) ? VALUE_OK : VALUE_BAD;
+}
+
 enum value_result
 value_count(const char *s, int *count)
 {
 	enum value_result res;
 	struct scratch sc;
 	char *c;
-	long n;
 
 	if ((res = prepare(s, &sc)) != VALUE_OK)
 		goto done;
@@ -311,15 +348,7 @@ value_count(const char *s, int *count)
 		res = VALUE_EMPTY;
 		goto done;
 	}
-	if (!cut_suffix(c, "张照片") && !cut_suffix(c, "张"))
-		(void)cut_suffix(c, "幅");
-	res = VALUE_BAD;
-	if (c[0] == '\0' || strlen(c) > 6 ||
-	    strspn(c, "0123456789") != strlen(c))
-		goto done;
-	n = strtol(c, NULL, 10);
-	*count = (int)n;
-	res = VALUE_OK;
+	res = photo_number(c, count) ? VALUE_OK : bracketed_count(c, count);
 done:
 	scratch_free(&sc);
 	return res;
@@ -532,15 +561,16 @@ lookup_key(const struct value_map *m, const char *field, const char *key)
 }
 
 /*
- * Generic reduction for safety_grade: "D级危房", "C级", "B危房" carry the
- * letter plus a suffix; strip 级危房, 危房 or 级 (in that order, once) so
- * the table need only list the letters and the spelled-out grades.
+ * Generic reduction for safety_grade: "D级危房", "C级", "B危房", "D类"
+ * carry the letter plus a suffix; strip 危房, then 级 or 类, so the table
+ * need only list the letters and the spelled-out grades.
  */
 static bool
 reduce_grade(char *key)
 {
-	return cut_suffix(key, "级危房") || cut_suffix(key, "危房") ||
-	       cut_suffix(key, "级");
+	bool cut = cut_suffix(key, "危房");
+
+	return cut_suffix(key, "级") || cut_suffix(key, "类") || cut;
 }
 
 /* Cut a trailing "(...)" off KEY when something comes before it. Returns

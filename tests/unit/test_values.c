@@ -147,6 +147,21 @@ test_count(void **state)
 	assert_int_equal(value_count("张", &n), VALUE_BAD);
 	assert_int_equal(value_count("-1", &n), VALUE_BAD);
 	assert_int_equal(value_count("2.5", &n), VALUE_BAD);
+	/* notes in brackets, as people annotate a cell */
+	assert_int_equal(value_count("有（3张）", &n), VALUE_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(value_count("有(已上传)", &n), VALUE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(value_count("无（待补）", &n), VALUE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(value_count("2（补拍）", &n), VALUE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(value_count("已上传", &n), VALUE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(value_count("未上传", &n), VALUE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(value_count("(3张)", &n), VALUE_BAD);
+	assert_int_equal(value_count("见附件（3张）", &n), VALUE_BAD);
 	assert_int_equal(value_count("很多", &n), VALUE_BAD);
 	/* ledger marks and placeholders */
 	assert_int_equal(value_count("√", &n), VALUE_OK);
@@ -230,6 +245,8 @@ test_grades(void **state)
 	lookup(m, "safety_grade", "b 级", "B");
 	lookup(m, "safety_grade", "C级危房", "C");
 	lookup(m, "safety_grade", "D级危房", "D");
+	lookup(m, "safety_grade", "C类", "C");
+	lookup(m, "safety_grade", "D类危房", "D");
 	lookup(m, "safety_grade", "d危房", "D");
 	lookup(m, "safety_grade", "局部危险", "C");
 	lookup(m, "safety_grade", "整栋危险", "D");
