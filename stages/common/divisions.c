@@ -1196,7 +1196,13 @@ find_level(struct divisions *d, int level, const char *name,
 	for (i = 0; i < n; i++)
 		lookup(d, level, name, false,
 		       parents ? parents->code[i] : scope, out);
-	if ((level == 3 && out->n > 0) || !name_key(level, name, key))
+	/* Under one parent of the level just above, an exact name settles
+	 * it (the usual case: county, township and village all given). */
+	if (out->n > 0 &&
+	    (level == 3 || (parents != NULL && parents->n == 1 &&
+	                    strlen(parents->code[0]) == code_len[level - 1])))
+		goto out;
+	if (!name_key(level, name, key))
 		goto out;
 	for (i = 0; i < n; i++) {
 		prefix = parents ? parents->code[i] : scope;

@@ -264,10 +264,12 @@ done:
 }
 
 /* A photo node's yes and no in words and ledger marks (√ ×). */
-static const char *const count_yes[] = {
-    "有", "是", "有照片", "已拍照", "已上传", "\u221a", "\u2713", "\u2714", NULL};
-static const char *const count_no[] = {
-    "无", "否", "没有", "无照片", "未上传", "未拍照", "\u00d7", "\u2717", "\u2718", NULL};
+static const char *const count_yes[] = {"有",     "是",     "有照片",
+                                        "已拍照", "已上传", "\u221a",
+                                        "\u2713", "\u2714", NULL};
+static const char *const count_no[] = {"无",     "否",     "没有",   "无照片",
+                                       "未上传", "未拍照", "\u00d7", "\u2717",
+                                       "\u2718", NULL};
 
 /* True when S is one of WORDS (NULL-terminated). */
 static bool
