@@ -178,30 +178,93 @@ without_notes(const char *s, size_t len)
 	return len;
 }
 
+/* LEN without a trailing <ethnic group>族 (二道河子蒙古族 -> 二道河子), if
+ * something remains before it. */
+static size_t
+without_ethnic(const char *s, size_t len)
+{
+	static const char zu[] = "族";
+	const char *const *e;
+	size_t zl = sizeof(zu) - 1, el;
+
+	if (len <= zl || memcmp(s + len - zl, zu, zl) != 0)
+		return len;
+	for (e = ethnic_groups; *e != NULL; e++) {
+		el = strlen(*e);
+		if (len > el + zl && memcmp(s + len - zl - el, *e, el) == 0)
+			return len - zl - el;
+	}
+	return len;
+}
+
+/* LEN without a trailing group number (佛寺村三组, 佛寺村3组 -> 佛寺村):
+ * people write the 村民小组 after the village. */
+static size_t
+without_group(const char *s, size_t len)
+{
+	static const char *const digits[] = {"一", "二", "三", "四", "五", "六",
+	                                     "七", "八", "九", "十", NULL};
+	static const char zu[] = "组";
+	size_t zl = sizeof(zu) - 1, end, d;
+	bool more = true;
+
+	if (len <= zl || memcmp(s + len - zl, zu, zl) != 0)
+		return len;
+	end = len - zl;
+	while (more && end > 0) {
+		more = false;
+		if (s[end - 1] >= '0' && s[end - 1] <= '9') {
+			end--;
+			more = true;
+			continue;
+		}
+		for (d = 0; digits[d] != NULL && !more; d++) {
+			size_t dl = strlen(digits[d]);
+
+			if (end > dl &&
+			    memcmp(s + end - dl, digits[d], dl) == 0) {
+				end -= dl;
+				more = true;
+			}
+		}
+	}
+	/* a number, and a village's name before it */
+	return end < len - zl && end > 0 ? end : len;
+}
+
 /*
  * The comparison key of NAME at LEVEL into OUT (KEY_MAX bytes): the name
  * without notes in parentheses and with its level's suffix removed;
- * villages lose suffixes repeatedly
- * (王家村村民委员会 -> 王家村 -> 王家). Returns false when NAME is too
- * long to compare.
+ * townships and villages lose suffixes repeatedly (王家村村民委员会 ->
+ * 王家村 -> 王家; 阿尔乡镇 -> 阿尔乡 -> 阿尔), a township its ethnic group
+ * (二道河子蒙古族乡 -> 二道河子), a county a 族 people leave out
+ * (阜新蒙古自治县 = 阜新蒙古族自治县), a village a group number after it
+ * (佛寺村三组). Returns false when NAME is too long to compare.
  */
 static bool
 name_key(int level, const char *name, char *out)
 {
+	const char *const *suffixes = level == 4   ? township_suffixes
+	                              : level == 5 ? village_suffixes
+	                                           : county_suffixes;
 	size_t len = strlen(name), prev;
 
 	if (len >= KEY_MAX)
 		return false;
 	len = without_notes(name, len);
-	if (level == 3)
+	if (level == 5)
+		len = without_group(name, len);
+	if (level == 3) {
 		len = without_suffix(name, len, county_suffixes);
-	else if (level == 4)
-		len = without_suffix(name, len, township_suffixes);
-	else if (level == 5) {
+		len = without_suffix(name, len,
+		                     (const char *const[]){"族", NULL});
+	} else if (level == 4 || level == 5) {
 		do {
 			prev = len;
-			len = without_suffix(name, len, village_suffixes);
+			len = without_suffix(name, len, suffixes);
 		} while (len != prev);
+		if (level == 4)
+			len = without_ethnic(name, len);
 	}
 	memcpy(out, name, len);
 	out[len] = '\0';

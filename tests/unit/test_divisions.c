@@ -690,6 +690,18 @@ test_shipped_table(void **state)
 	 * one spelled exactly. */
 	expect(d, NULL, NULL, "佛寺村", NULL, DIV_AMBIGUOUS, "", "", "");
 	expect(d, NULL, NULL, "水泉村", NULL, DIV_AMBIGUOUS, "", "", "");
+	/* 阿尔乡 for 阿尔乡镇, 二道河子乡 for 二道河子蒙古族乡, a group
+	 * number after the village, a county without its 族 */
+	expect(d, "彰武县", "阿尔乡", "阿尔乡村委会", NULL, DIV_OK, "210922",
+	       "210922107", "210922107200");
+	expect(d, "彰武县", "二道河子乡", "二道河子村", NULL, DIV_OK, "210922",
+	       "210922202", "210922202200");
+	expect(d, "阜蒙县", "佛寺镇", "佛寺村三组", NULL, DIV_OK, "210921",
+	       "210921103", "210921103200");
+	expect(d, "阜蒙县", "佛寺镇", "佛寺村12组", NULL, DIV_OK, "210921",
+	       "210921103", "210921103200");
+	expect(d, "阜新蒙古自治县", "佛寺镇", "佛寺村", NULL, DIV_OK, "210921",
+	       "210921103", "210921103200");
 	assert_string_equal(divisions_name(d, "210921103200"), "佛寺村委会");
 	divisions_close(d);
 }
