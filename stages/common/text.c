@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -134,6 +135,32 @@ squeeze_spaces(const utf8proc_uint8_t *src)
 			*o++ = ' ';
 		pending = false;
 		o += utf8proc_encode_char(cp, (utf8proc_uint8_t *)o);
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+text_escape_bytes(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	char *out = malloc(4 * len + 1), *o = out;
+	utf8proc_ssize_t n;
+	utf8proc_int32_t cp;
+
+	if (out == NULL)
+		return NULL;
+	while (len > 0) {
+		n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
+		if (n <= 0 || cp == 0) {
+			o += sprintf(o, "\\x%02X", *p);
+			n = 1;
+		} else {
+			memcpy(o, p, (size_t)n);
+			o += n;
+		}
+		p += n;
+		len -= (size_t)n;
 	}
 	*o = '\0';
 	return out;

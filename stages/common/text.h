@@ -16,6 +16,14 @@
 bool text_utf8_valid(const char *s, size_t len);
 
 /*
+ * The LEN bytes at S (NULs and invalid UTF-8 included) as text a reader
+ * can open: each byte that is not part of a valid UTF-8 character, and
+ * each NUL, is written \xNN (hex, upper case). Returns a malloc'd string
+ * the caller frees, or NULL when out of memory.
+ */
+char *text_escape_bytes(const char *s, size_t len);
+
+/*
  * General clean-up of one field: NFKC (full-width digits/letters become
  * ASCII, U+3000 becomes a space), non-breaking and other Unicode spaces and
  * tabs become ' ', zero-width characters (U+200B-U+200D, U+2060, U+FEFF)

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "divisions.h"
 #include "idcard.h"
+#include "text.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -1117,9 +1118,18 @@ report_write_rejects(sqlite3 *db, const char *out_dir)
 		goto out;
 	ok = csvout_row(w, header, NELEM(header)) == 0;
 	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < 4; i++)
+		char *raw;
+
+		for (i = 0; i < 3; i++)
 			cells[i] = col(st, i);
-		ok = csvout_row(w, cells, 4) == 0;
+		/* the row as it was, whatever its bytes: a file that Excel
+		 * and WPS open as UTF-8 shows them as \xNN */
+		cells[3] = col(st, 3);
+		raw = text_escape_bytes(cells[3],
+		                        (size_t)sqlite3_column_bytes(st, 3));
+		cells[3] = raw;
+		ok = raw != NULL && csvout_row(w, cells, 4) == 0;
+		free(raw);
 	}
 	ok = ok && step_done(db, step);
 out:

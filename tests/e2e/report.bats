@@ -68,6 +68,17 @@ report() {
 	[ "$(csvcheck column "$TMP/out/rejects.csv" line)" = 7 ]
 }
 
+@test "rejects.csv shows a rejected row's invalid bytes and NULs as \\xNN, and stays UTF-8" {
+	# 王 in GBK (CD F5) pasted into a UTF-8 file, and a NUL
+	q "INSERT INTO rejects (file_id, line, reason, raw) SELECT file_id, 9,
+	   'invalid UTF-8 byte sequence', CAST(X'4831CDF52C00332C58' AS TEXT)
+	   FROM input_files LIMIT 1"
+	report
+	[ "$status" -eq 0 ]
+	python3 -c 'import sys; open(sys.argv[1], encoding="utf-8").read()' "$TMP/out/rejects.csv"
+	csvcheck column "$TMP/out/rejects.csv" raw | grep -qxF 'H1\xCD\xF5,\x003,X'
+}
+
 @test "a pack never holds another county's household" {
 	report
 	[ "$status" -eq 0 ]

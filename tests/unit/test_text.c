@@ -26,6 +26,35 @@ check(char *(*f)(const char *), const char *in, const char *want)
 }
 
 static void
+expect_escaped(const char *s, size_t len, const char *want)
+{
+	char *got = text_escape_bytes(s, len);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_escape_bytes(void **state)
+{
+	static const char mixed[] = "\xCD\xF5,\x80"
+	                            "a\0"
+	                            "b\xE7\x8E";
+	static const char odd[] = "\xED\xA0\x80|\xC0\xAF";
+
+	(void)state;
+	expect_escaped("", 0, "");
+	expect_escaped("王小明,1", strlen("王小明,1"), "王小明,1");
+	/* 王 in GBK (CD F5), a lone continuation byte, a NUL, a truncated
+	 * sequence at the end */
+	expect_escaped(mixed, sizeof(mixed) - 1,
+	               "\\xCD\\xF5,\\x80a\\x00b\\xE7\\x8E");
+	/* a surrogate and an overlong form are not characters */
+	expect_escaped(odd, sizeof(odd) - 1, "\\xED\\xA0\\x80|\\xC0\\xAF");
+}
+
+static void
 test_utf8_valid(void **state)
 {
 	(void)state;
@@ -249,6 +278,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_utf8_valid),
+	    cmocka_unit_test(test_escape_bytes),
 	    cmocka_unit_test(test_clean_empty_and_spaces),
 	    cmocka_unit_test(test_clean_fullwidth),
 	    cmocka_unit_test(test_clean_zero_width_and_controls),
