@@ -394,7 +394,9 @@ put_number(struct reader *rd, struct op *op, int idx, const char *field,
 /*
  * The subsidy in yuan. A column headed 补助资金(万元) counts in units of
  * 10,000 yuan: 1.5 there is 15,000; a cell that says its own unit (1.5万,
- * 15000元) is taken as it says.
+ * 15000元) is taken as it says, and so is a bare 1000 or more: ten
+ * million yuan is no house's subsidy (the largest is 50,000), so 12000
+ * there was typed in yuan, as the other columns' habit is.
  */
 static void
 put_subsidy(struct reader *rd, struct op *op, int idx)
@@ -409,7 +411,8 @@ put_subsidy(struct reader *rd, struct op *op, int idx)
 	raw = fv(rd, "subsidy_wan");
 	switch (value_money(raw, &v)) {
 	case VALUE_OK:
-		if (strstr(raw, "万") == NULL && strstr(raw, "元") == NULL)
+		if (strstr(raw, "万") == NULL && strstr(raw, "元") == NULL &&
+		    v < 1000)
 			v *= 10000;
 		put_real(op, idx, v);
 		return;

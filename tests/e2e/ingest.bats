@@ -607,12 +607,13 @@ H3|" "$(q "SELECT household_id, ifnull(village_code, '') FROM roster_households 
 	assert_eq "D05|H3" "$(q "SELECT code, household_id FROM findings")"
 }
 
-@test "platform: required-column marks in the header, subsidy counted in 万元" {
-	printf '*户主姓名,*身份证号码,县,乡镇,村,补助资金（万元）,改造方式\n王五,210921195511200032,阜蒙县,佛寺镇,佛寺村,1.5,修缮加固\n张三,21092119650812001X,阜蒙县,佛寺镇,佛寺村,12000元,修缮加固\n' > "$TMP/wan.csv"
+@test "platform: required-column marks in the header, subsidy counted in 万元 (a bare 12000 there was typed in yuan)" {
+	printf '*户主姓名,*身份证号码,县,乡镇,村,补助资金（万元）,改造方式\n王五,210921195511200032,阜蒙县,佛寺镇,佛寺村,1.5,修缮加固\n张三,21092119650812001X,阜蒙县,佛寺镇,佛寺村,12000元,修缮加固\n李四,210921196508120036,阜蒙县,佛寺镇,佛寺村,12000,修缮加固\n' > "$TMP/wan.csv"
 	ingest --kind platform "$TMP/wan.csv"
 	[ "$status" -eq 0 ]
 	assert_eq "王五|15000.0
-张三|12000.0" "$(q "SELECT head_name, subsidy_yuan FROM platform_records ORDER BY line")"
+张三|12000.0
+李四|12000.0" "$(q "SELECT head_name, subsidy_yuan FROM platform_records ORDER BY line")"
 }
 
 @test "a county written with its city (阜新市彰武县), a village with its township, still resolve" {
