@@ -702,6 +702,8 @@ test_shipped_table(void **state)
 	       "210921103", "210921103200");
 	expect(d, "阜新蒙古自治县", "佛寺镇", "佛寺村", NULL, DIV_OK, "210921",
 	       "210921103", "210921103200");
+	expect(d, "阜蒙", "佛寺镇", "佛寺村", NULL, DIV_OK, "210921",
+	       "210921103", "210921103200");
 	assert_string_equal(divisions_name(d, "210921103200"), "佛寺村委会");
 	divisions_close(d);
 }
