@@ -3,6 +3,7 @@
 
 #include "text.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -80,13 +81,14 @@ alias_list(char *aliases)
 static int
 add_line(struct header_table *t, char *line, char *why, size_t whylen)
 {
-	char *kind, *field, *req, *aliases, *save = NULL;
+	char *kind, *field, *req, *aliases, *fallback, *save = NULL;
 	struct header_kind *k;
 
 	kind = strtok_r(line, "\t", &save);
 	field = strtok_r(NULL, "\t", &save);
 	req = strtok_r(NULL, "\t", &save);
 	aliases = strtok_r(NULL, "\t\r\n", &save);
+	fallback = strtok_r(NULL, "\t\r\n", &save);
 	if (kind == NULL || field == NULL || req == NULL || aliases == NULL) {
 		snprintf(why, whylen, "expected 4 tab-separated columns");
 		return -1;
@@ -99,7 +101,10 @@ add_line(struct header_table *t, char *line, char *why, size_t whylen)
 	k->field[k->nfields] = strdup(field);
 	k->required[k->nfields] = strcmp(req, "yes") == 0;
 	k->alias[k->nfields] = alias_list(aliases);
-	if (k->field[k->nfields] == NULL || k->alias[k->nfields] == NULL) {
+	k->fallback[k->nfields] =
+	    fallback != NULL ? alias_list(fallback) : calloc(1, sizeof(char *));
+	if (k->field[k->nfields] == NULL || k->alias[k->nfields] == NULL ||
+	    k->fallback[k->nfields] == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
@@ -149,6 +154,9 @@ headers_free(struct header_table *t)
 			for (a = t->kinds[i].alias[f]; a && *a; a++)
 				free(*a);
 			free(t->kinds[i].alias[f]);
+			for (a = t->kinds[i].fallback[f]; a && *a; a++)
+				free(*a);
+			free(t->kinds[i].fallback[f]);
 		}
 	}
 	memset(t, 0, sizeof(*t));
@@ -176,26 +184,29 @@ headers_field(const struct header_kind *k, const char *field)
 	return -1;
 }
 
-/* Field index whose aliases hold exactly the first LEN bytes of KEY. */
+/* Field index whose aliases (FALLBACK: fallback aliases) hold exactly
+ * the first LEN bytes of KEY. */
 static int
-match_exact(const struct header_kind *k, const char *key, size_t len)
+match_exact(const struct header_kind *k, const char *key, size_t len,
+            bool fallback)
 {
 	size_t f;
 	char **a;
 
 	for (f = 0; f < k->nfields; f++)
-		for (a = k->alias[f]; *a; a++)
+		for (a = fallback ? k->fallback[f] : k->alias[f]; *a; a++)
 			if (strncmp(*a, key, len) == 0 && (*a)[len] == '\0')
 				return (int)f;
 	return -1;
 }
 
-int
-headers_match(const struct header_kind *k, const char *key)
+/* headers_match() among the aliases, or among the fallback aliases. */
+static int
+match_rank(const struct header_kind *k, const char *key, bool fallback)
 {
 	size_t len = strlen(key);
 	const char *open;
-	int f = match_exact(k, key, len);
+	int f = match_exact(k, key, len, fallback);
 
 	/* A trailing note in brackets that no alias spells out, such as
 	 * 户主身份证号码(18位) or 验收结果(合格/不合格): the name before it.
@@ -204,8 +215,16 @@ headers_match(const struct header_kind *k, const char *key)
 	if (f < 0 && len > 2 && key[len - 1] == ')' &&
 	    (open = strrchr(key, '(')) != NULL && open > key &&
 	    strstr(open, "万") == NULL)
-		f = match_exact(k, key, (size_t)(open - key));
+		f = match_exact(k, key, (size_t)(open - key), fallback);
 	return f;
+}
+
+int
+headers_match(const struct header_kind *k, const char *key)
+{
+	int f = match_rank(k, key, false);
+
+	return f >= 0 ? f : match_rank(k, key, true);
 }
 
 int
@@ -218,21 +237,35 @@ headers_match_cell(const struct header_kind *k, const char *cell)
 	return f;
 }
 
-int
-headers_map(const struct header_kind *k, char *const *cells, size_t n,
-            int column[HEADERS_MAX_FIELDS], char *err, size_t errlen)
+/* Whether some field is mapped to column I already. */
+static bool
+column_used(const int column[HEADERS_MAX_FIELDS], size_t i)
 {
-	size_t i, f;
-	int m;
+	size_t f;
 
 	for (f = 0; f < HEADERS_MAX_FIELDS; f++)
-		column[f] = -1;
+		if (column[f] == (int)i)
+			return true;
+	return false;
+}
+
+/* Map the cells of CELLS that name a field by an alias of one rank
+ * (FALLBACK) into COLUMN, fields already mapped left alone when
+ * FALLBACK. Returns 0, or -1 with ERR set (a field named twice). */
+static int
+map_rank(const struct header_kind *k, char *const *cells, size_t n,
+         int column[HEADERS_MAX_FIELDS], bool fallback, bool taken[], char *err,
+         size_t errlen)
+{
+	size_t i;
+	int m;
+
 	for (i = 0; i < n; i++) {
 		char *key = header_key(cells[i]);
 
-		m = key ? headers_match(k, key) : -1;
+		m = key ? match_rank(k, key, fallback) : -1;
 		free(key);
-		if (m < 0)
+		if (m < 0 || (fallback && (taken[m] || column_used(column, i))))
 			continue;
 		if (column[m] >= 0) {
 			snprintf(err, errlen,
@@ -244,6 +277,24 @@ headers_map(const struct header_kind *k, char *const *cells, size_t n,
 		}
 		column[m] = (int)i;
 	}
+	return 0;
+}
+
+int
+headers_map(const struct header_kind *k, char *const *cells, size_t n,
+            int column[HEADERS_MAX_FIELDS], char *err, size_t errlen)
+{
+	bool taken[HEADERS_MAX_FIELDS];
+	size_t f;
+
+	for (f = 0; f < HEADERS_MAX_FIELDS; f++)
+		column[f] = -1;
+	if (map_rank(k, cells, n, column, false, taken, err, errlen) != 0)
+		return -1;
+	for (f = 0; f < HEADERS_MAX_FIELDS; f++)
+		taken[f] = column[f] >= 0;
+	if (map_rank(k, cells, n, column, true, taken, err, errlen) != 0)
+		return -1;
 	for (f = 0; f < k->nfields; f++) {
 		if (k->required[f] && column[f] < 0) {
 			/* Name the column the way users know it. */

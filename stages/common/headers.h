@@ -18,6 +18,10 @@ struct header_kind {
 	char *field[HEADERS_MAX_FIELDS];
 	bool required[HEADERS_MAX_FIELDS];
 	char **alias[HEADERS_MAX_FIELDS]; /* NULL-terminated, text_key()ed */
+	/* Spellings seen in the field that name it only when no column
+	 * carries one of its aliases (a file may have both 鉴定等级 and
+	 * 鉴定结果): NULL-terminated, possibly empty. */
+	char **fallback[HEADERS_MAX_FIELDS];
 };
 
 struct header_table {
@@ -53,10 +57,12 @@ int headers_match_cell(const struct header_kind *k, const char *cell);
 
 /*
  * Map the header cells CELLS[0..N) (raw) onto K: COLUMN[f] receives the
- * 0-based column of field f, or -1. Returns 0, or -1 with an English
+ * 0-based column of field f, or -1. A column with a fallback alias of a
+ * field counts only when no column has one of the field's own aliases;
+ * otherwise it is an extra column. Returns 0, or -1 with an English
  * message in ERR naming the problem: a required field missing ("required
  * column 户主身份证号 (head_id) missing") or one field named by two
- * columns.
+ * columns of the same rank.
  */
 int headers_map(const struct header_kind *k, char *const *cells, size_t n,
                 int column[HEADERS_MAX_FIELDS], char *err, size_t errlen);

@@ -688,6 +688,11 @@ r.csv|5|the header row again (表头重复), not a household" \
 	assert_eq "H1|210921103200|李四|210921195511200032" \
 		"$(q "SELECT household_id, village_code, head_name, head_id FROM roster_households")"
 	assert_eq "0" "$(q "SELECT count(*) FROM findings WHERE code IN ('D05', 'D07', 'D08')")"
+	# Beside the SPEC's own names, those columns are extra ones.
+	printf '档案编号,户主姓名,身份证号,鉴定等级,鉴定结果,户主名,竣工日期,完工日期\n1,张三,21092119650812001X,C,D级危房,李,2020-01-01,2020-02-02\n' > "$TMP/both.csv"
+	ingest --kind platform "$TMP/both.csv"
+	[ "$status" -eq 0 ]
+	assert_eq "张三|C|2020-01-01" "$(q "SELECT head_name, safety_grade, completion_date FROM platform_records WHERE record_id = '1'")"
 }
 
 @test "ledger marks, placeholders, a label in the ID cell, a note after a name, a bracketed header note" {

@@ -133,6 +133,32 @@ test_map_field_twice(void **state)
 	assert_non_null(strstr(err, "two columns"));
 }
 
+/* A fallback alias names its field only when no column has one of the
+ * field's aliases; two fallback columns for one field are refused. */
+static void
+test_map_fallback(void **state)
+{
+	const struct header_kind *k = headers_kind(&table, "platform");
+	char *both[] = {"户主姓名", "身份证号", "鉴定结果", "鉴定等级",
+	                "户主名"};
+	char *alone[] = {"户主名", "身份证号", "鉴定结果(A/B/C/D)"};
+	char *twice[] = {"户主名", "身份证号", "鉴定结果", "房屋危险等级"};
+	int col[HEADERS_MAX_FIELDS];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(headers_map(k, both, 5, col, err, sizeof(err)), 0);
+	assert_int_equal(col[headers_field(k, "head_name")], 0);
+	assert_int_equal(col[headers_field(k, "safety_grade")], 3);
+	assert_int_equal(headers_map(k, alone, 3, col, err, sizeof(err)), 0);
+	assert_int_equal(col[headers_field(k, "head_name")], 0);
+	assert_int_equal(col[headers_field(k, "safety_grade")], 2);
+	assert_int_equal(headers_match_cell(k, "鉴定结果"),
+	                 headers_field(k, "safety_grade"));
+	assert_int_equal(headers_map(k, twice, 4, col, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "two columns"));
+}
+
 static void
 test_score_title_line_is_not_header(void **state)
 {
@@ -171,6 +197,7 @@ main(void)
 	    cmocka_unit_test(test_required_marks),
 	    cmocka_unit_test(test_map_missing_required),
 	    cmocka_unit_test(test_map_field_twice),
+	    cmocka_unit_test(test_map_fallback),
 	    cmocka_unit_test(test_score_title_line_is_not_header),
 	    cmocka_unit_test(test_score_floor),
 	    cmocka_unit_test(test_bracketed_notes),
