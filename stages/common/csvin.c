@@ -1350,46 +1350,59 @@ reject_open_quote(struct csvin *in, struct csvin_row *row)
 	return 1;
 }
 
-/* libcsv callbacks that keep nothing: only the parse's verdict counts. */
-static void
-ignore_field(void *s, size_t len, void *data)
+/* Skip the padding libcsv allows around a quoted cell (spaces, and tabs
+ * unless they are the delimiter) from P; returns where it ends. */
+static const char *
+skip_padding(const char *p, const char *end, char delim)
 {
-	(void)s;
-	(void)len;
-	(void)data;
-}
-
-static void
-ignore_row(int c, void *data)
-{
-	(void)c;
-	(void)data;
+	while (p < end && (*p == ' ' || (*p == '\t' && delim != '\t')))
+		p++;
+	return p;
 }
 
 /*
- * True when the current row, which spans several lines, is not well-formed
- * CSV: libcsv in strict mode finds a quote inside an unquoted field or a
- * character after a closing quote. That is a stray quote (赵五,"8000,合格
- * with no closing quote on its line), not a quoted field with line breaks
- * in it, and taking it as one would swallow the rows that follow until
- * the next quote. A quoted cell with line breaks is always well-formed.
+ * True when the current row, which spans several lines, has a quote that
+ * opened a cell and closed before something other than a delimiter or the
+ * row's end: a stray quote (赵五,"8000,合格 with no closing quote on its
+ * line, closed by a later row's "9,000"), not a quoted cell with line
+ * breaks, and taking it as one would swallow the rows in between. A
+ * quoted cell with line breaks always closes before a delimiter or a line
+ * end. Quotes inside an unquoted cell (Excel's ="0012" text marks, 李"四)
+ * are data, for libcsv as here. libcsv's strict mode would refuse those
+ * too, so this is a scan of its own; it only decides, libcsv parses.
  */
 static bool
 stray_quote(const struct csvin *in)
 {
-	struct csv_parser p;
-	bool bad;
+	const char *p = in->rowlines.text, *end = p + in->rowlines.len;
+	char delim = in->delim;
 
-	if (csv_init(&p, CSV_STRICT) != 0)
-		return false;
-	csv_set_delim(&p, (unsigned char)in->delim);
-	/* only LF ends a line here, as for the rows themselves */
-	csv_set_term_func(&p, is_row_end);
-	bad = csv_parse(&p, in->rowlines.text, in->rowlines.len, ignore_field,
-	                ignore_row, NULL) != in->rowlines.len &&
-	      csv_error(&p) == CSV_EPARSE;
-	csv_free(&p);
-	return bad;
+	while (p < end) {
+		/* at the start of a cell */
+		p = skip_padding(p, end, delim);
+		if (p < end && *p == '"') {
+			for (p++; p < end; p++)
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"')
+						p++; /* "" inside the cell */
+					else
+						break;
+				}
+			if (p >= end)
+				return false; /* not closed: not this case */
+			p = skip_padding(p + 1, end, delim);
+			if (p < end && *p == '\r')
+				p++;
+			if (p < end && *p != delim && *p != '\n')
+				return true;
+		} else {
+			while (p < end && *p != delim && *p != '\n')
+				p++;
+		}
+		if (p < end)
+			p++; /* the delimiter or the line end */
+	}
+	return false;
 }
 
 /*

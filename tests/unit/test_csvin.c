@@ -625,6 +625,19 @@ test_stray_quote(void **state)
 	expect_row(in, 8, 3, "F", "6", "U");
 	expect_end(in);
 	csvin_close(in);
+	/* Quotes inside unquoted cells (Excel's ="..." marks, 李"四) in a
+	 * row whose quoted cell has a line break, and "" across lines: all
+	 * well-formed, nothing lost. */
+	in = open_ok(write_text("marks.csv",
+	                        "name,id,note\r\n"
+	                        "A,=\"0012\",\"two\r\nlines\"\r\n"
+	                        "李\"四,2,\"say \"\"hi\r\n\"\"\"\r\n"
+	                        "C,3,\"x\" ,\r\n"));
+	expect_row(in, 2, 3, "A", "=\"0012\"", "two\nlines");
+	expect_row(in, 4, 3, "李\"四", "2", "say \"hi\n\"");
+	expect_row(in, 6, 3, "C", "3", "x");
+	expect_end(in);
+	csvin_close(in);
 }
 
 /* A quote open for hundreds of lines is given up on; the lines are kept. */
