@@ -1192,19 +1192,20 @@ digit_run(const char *s)
 /*
  * True when ROW is the title of a sheet pasted under another one
  * (彰武县建档立卡贫困户花名册, 2020年彰武县农村危房改造农户档案): one
- * non-empty cell, with a title's words or ten characters or more and no
- * name's middle dot, and no run of six digits (a lone 户编号 or ID is a
- * row with its other cells empty, kept as such).
+ * non-empty cell, with a title's words, and no run of six digits. Only
+ * the words: a long name or a 户编号 with dashes alone on its row is
+ * still a row, kept with its gaps reported.
  */
 static bool
 title_line(const struct csvin_row *row)
 {
 	static const char *const words[] = {
-	    "花名册", "名册", "档案",   "统计",   "汇总",   "台账",   "清单",
-	    "名单",   "一览", "明细表", "登记表", "信息表", "情况表",
+	    "花名册", "名册",   "档案",   "统计",   "汇总",
+	    "台账",   "清单",   "名单",   "一览",   "明细表",
+	    "登记表", "信息表", "情况表", "核验表", "危房改造",
 	};
 	const char *v = NULL;
-	size_t i, k, filled = 0, chars = 0;
+	size_t i, k, filled = 0;
 	bool title = false;
 	char *c;
 
@@ -1215,12 +1216,9 @@ title_line(const struct csvin_row *row)
 	if (filled != 1)
 		return false;
 	v = plain_cell(v, &c);
-	for (i = 0; v[i] != '\0'; i++)
-		chars += ((unsigned char)v[i] & 0xC0) != 0x80;
 	for (k = 0; k < sizeof(words) / sizeof(words[0]) && !title; k++)
 		title = strstr(v, words[k]) != NULL;
-	title = (title || (chars >= 10 && strstr(v, "·") == NULL)) &&
-	        digit_run(v) < 6;
+	title = title && digit_run(v) < 6;
 	free(c);
 	return title;
 }
