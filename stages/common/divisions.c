@@ -32,7 +32,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define DIV_FORMAT   "anju-divisions 1"
+#define DIV_FORMAT   "anju-divisions 2" /* 2: township keys without their ethnic group */
 #define KEY_MAX      512 /* longest name we compare; longer never match */
 #define ALIAS_FILE   "schemas/division_aliases.tsv"
 #define CACHE_MAX    (1u << 22) /* entries; beyond that, stop caching */
