@@ -32,8 +32,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define DIV_FORMAT   "anju-divisions 2" /* 2: township keys without their ethnic group */
-#define KEY_MAX      512 /* longest name we compare; longer never match */
+#define DIV_FORMAT                                                             \
+	"anju-divisions 2" /* 2: township keys without their ethnic group */
+#define KEY_MAX      512   /* longest name we compare; longer never match */
 #define ALIAS_FILE   "schemas/division_aliases.tsv"
 #define CACHE_MAX    (1u << 22) /* entries; beyond that, stop caching */
 #define SQLITE_MAGIC "SQLite format 3"
@@ -100,23 +101,26 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_EXACT_RANGE] = "SELECT code FROM divisions WHERE level = ?1 AND "
-                       "name = ?2 AND code >= ?3 AND code < ?4",
-    [ST_KEY_RANGE] = "SELECT code FROM divisions WHERE level = ?1 AND "
-                     "name_key = ?2 AND code >= ?3 AND code < ?4",
-    [ST_EXACT_PARENT] = "SELECT code FROM divisions WHERE parent = ?1 AND "
-                        "name = ?2",
-    [ST_KEY_PARENT] = "SELECT code FROM divisions WHERE parent = ?1 AND "
-                      "name_key = ?2",
+    [ST_EXACT_RANGE] = "SELECT code, name FROM divisions WHERE level = ?1 "
+                       "AND name = ?2 AND code >= ?3 AND code < ?4",
+    [ST_KEY_RANGE] = "SELECT code, name FROM divisions WHERE level = ?1 "
+                     "AND name_key = ?2 AND code >= ?3 AND code < ?4",
+    [ST_EXACT_PARENT] = "SELECT code, name FROM divisions WHERE parent = "
+                        "?1 AND name = ?2",
+    [ST_KEY_PARENT] = "SELECT code, name FROM divisions WHERE parent = ?1 "
+                      "AND name_key = ?2",
     [ST_ALIAS_RANGE] = "SELECT code FROM county_alias WHERE alias = ?1 "
                        "AND code >= ?2 AND code < ?3",
     [ST_NAME] = "SELECT name FROM divisions WHERE code = ?1",
     [ST_LEVEL] = "SELECT level FROM divisions WHERE code = ?1",
 };
 
-/* A set of codes found for one level. */
+/* A set of codes found for one level. code[i] is a code (up to 12
+ * digits and a NUL) and, in its last byte, the village_kind of the
+ * division's name, read with the code so that keep_same_kind() needs no
+ * query a candidate. */
 struct codeset {
-	char (*code)[13];
+	char (*code)[14];
 	size_t n, cap;
 	bool oom;
 };
@@ -1091,7 +1095,7 @@ divisions_close(struct divisions *d)
 /* ----------------------------------------------------------- resolving */
 
 static void
-set_add(struct codeset *s, const char *code)
+set_add(struct codeset *s, const char *code, int kind)
 {
 	void *p;
 
@@ -1105,7 +1109,11 @@ set_add(struct codeset *s, const char *code)
 		s->code = p;
 		s->cap = cap;
 	}
-	snprintf(s->code[s->n++], sizeof(s->code[0]), "%s", code);
+	size_t len = strnlen(code, 12);
+
+	memcpy(s->code[s->n], code, len);
+	s->code[s->n][len] = '\0';
+	s->code[s->n++][13] = (char)kind;
 }
 
 static int
@@ -1129,12 +1137,18 @@ set_unique(struct codeset *s)
 	s->n = j + 1;
 }
 
-/* Step ST and add every code it returns to OUT. */
+/* Step ST and add every code it returns to OUT, with the kind of the
+ * name in its second column, if any. */
 static void
 collect(sqlite3_stmt *st, struct codeset *out)
 {
+	bool named = sqlite3_column_count(st) > 1;
+
 	while (sqlite3_step(st) == SQLITE_ROW)
-		set_add(out, (const char *)sqlite3_column_text(st, 0));
+		set_add(out, (const char *)sqlite3_column_text(st, 0),
+		        named ? (int)village_kind(
+		                    (const char *)sqlite3_column_text(st, 1))
+		              : KIND_ANY);
 	sqlite3_reset(st);
 }
 
@@ -1194,31 +1208,33 @@ lookup_alias(struct divisions *d, const char *alias, const char *prefix,
  * same township. 新村 still fits both 新村村委会 and 新村委会.
  */
 static void
-keep_same_kind(struct divisions *d, enum village_kind kind, struct codeset *s)
+keep_same_kind(enum village_kind kind, struct codeset *s)
 {
-	sqlite3_stmt *st = d->st[ST_NAME];
 	size_t i, kept = 0;
-	bool *same;
 
-	if (kind == KIND_ANY || (same = calloc(s->n, sizeof(*same))) == NULL)
+	if (kind == KIND_ANY)
 		return;
-	for (i = 0; i < s->n; i++) {
-		sqlite3_bind_text(st, 1, s->code[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			same[i] =
-			    village_kind((const char *)sqlite3_column_text(
-			        st, 0)) == kind;
-		sqlite3_reset(st);
-		kept += same[i];
-	}
+	for (i = 0; i < s->n; i++)
+		kept += s->code[i][13] == (char)kind;
 	if (kept > 0 && kept < s->n) {
 		for (kept = 0, i = 0; i < s->n; i++)
-			if (same[i])
+			if (s->code[i][13] == (char)kind)
 				memcpy(s->code[kept++], s->code[i],
 				       sizeof(*s->code));
 		s->n = kept;
 	}
-	free(same);
+}
+
+/* Whether every code of S is in one county. */
+static bool
+same_county(const struct codeset *s)
+{
+	size_t i;
+
+	for (i = 1; i < s->n; i++)
+		if (strncmp(s->code[i], s->code[0], 6) != 0)
+			return false;
+	return true;
 }
 
 /* Whether S holds a code under the same parent (the level above LEVEL)
@@ -1260,10 +1276,15 @@ find_level(struct divisions *d, int level, const char *name,
 		lookup(d, level, name, false,
 		       parents ? parents->code[i] : scope, out);
 	/* Under one parent of the level just above, an exact name settles
-	 * it (the usual case: county, township and village all given). */
-	if (out->n > 0 &&
-	    (level == 3 || (parents != NULL && parents->n == 1 &&
-	                    strlen(parents->code[0]) == code_len[level - 1])))
+	 * it (the usual case: county, township and village all given). Exact
+	 * villages in two counties already make it ambiguous, with no county
+	 * shared, whatever the variants add (a common name looked for in
+	 * the whole country: thousands of variants otherwise); townships
+	 * found go on to scope the village, so they are all looked for. */
+	if (out->n > 0 && (level == 3 ||
+	                   (parents != NULL && parents->n == 1 &&
+	                    strlen(parents->code[0]) == code_len[level - 1]) ||
+	                   (level == 5 && !same_county(out))))
 		goto out;
 	if (!name_key(level, name, key))
 		goto out;
@@ -1276,20 +1297,21 @@ find_level(struct divisions *d, int level, const char *name,
 			lookup_alias(d, name, prefix, &variants);
 	}
 	if (level == 5 && variants.n > 1)
-		keep_same_kind(d, village_kind(name), &variants);
+		keep_same_kind(village_kind(name), &variants);
 	out->oom |= variants.oom;
 	if (level == 3 || out->n == 0) {
 		for (i = 0; i < variants.n; i++)
-			set_add(out, variants.code[i]);
+			set_add(out, variants.code[i], variants.code[i][13]);
 	} else {
 		/* Copies first: OUT grows while it is looked at. */
 		struct codeset exact = {0};
 
 		for (i = 0; i < out->n; i++)
-			set_add(&exact, out->code[i]);
+			set_add(&exact, out->code[i], out->code[i][13]);
 		for (i = 0; i < variants.n; i++)
 			if (!shares_parent(&exact, level, variants.code[i]))
-				set_add(out, variants.code[i]);
+				set_add(out, variants.code[i],
+				        variants.code[i][13]);
 		out->oom |= exact.oom;
 		free(exact.code);
 	}
