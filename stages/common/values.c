@@ -297,26 +297,33 @@ photo_number(char *c, int *count)
 
 /*
  * A count with a note in brackets after it, as people annotate a cell: 有
- * (3张) is three photos, 有(已上传) one, 无(待补) none. The note's number
- * wins over the word before it. Returns VALUE_OK or VALUE_BAD.
+ * (3张) is three photos, 有(已上传) one, 2(补拍) two, 无(待补) none. A
+ * note that contradicts the count before it (无(3张), 2(3张)) is not
+ * read: D08, for a person to look at. Returns VALUE_OK or VALUE_BAD.
  */
 static enum value_result
 bracketed_count(char *c, int *count)
 {
 	size_t n = strlen(c);
 	char *open = strrchr(c, '(');
+	int head, note;
+	bool noted;
 
 	if (n == 0 || c[n - 1] != ')' || open == NULL || open == c)
 		return VALUE_BAD;
 	c[n - 1] = '\0';
 	*open = '\0';
-	if (photo_number(open + 1, count))
-		return VALUE_OK;
-	if (is_word(c, count_yes) || is_word(c, count_no)) {
-		*count = is_word(c, count_yes);
-		return VALUE_OK;
-	}
-	return photo_number(c, count) ? VALUE_OK : VALUE_BAD;
+	noted = photo_number(open + 1, &note);
+	if (is_word(c, count_yes))
+		head = noted && note > 0 ? note : 1;
+	else if (is_word(c, count_no))
+		head = 0;
+	else if (!photo_number(c, &head))
+		return VALUE_BAD;
+	if (noted && note != head)
+		return VALUE_BAD;
+	*count = head;
+	return VALUE_OK;
 }
 
 enum value_result

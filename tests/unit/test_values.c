@@ -156,6 +156,11 @@ test_count(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(value_count("2（补拍）", &n), VALUE_OK);
 	assert_int_equal(n, 2);
+	assert_int_equal(value_count("无（3张）", &n), VALUE_BAD);
+	assert_int_equal(value_count("2(3张)", &n), VALUE_BAD);
+	assert_int_equal(value_count("有(0张)", &n), VALUE_BAD);
+	assert_int_equal(value_count("3(3张)", &n), VALUE_OK);
+	assert_int_equal(n, 3);
 	assert_int_equal(value_count("已上传", &n), VALUE_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(value_count("未上传", &n), VALUE_OK);
