@@ -17,12 +17,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * Name patterns per source: the prefix, and the extension every export
@@ -365,7 +367,9 @@ add_entry(struct inbox_entry **entries, size_t *n, size_t *cap,
 /*
  * For a file whose name does not say its source but looks like an export
  * (.csv, .tsv, .txt, not hidden or a lock file): its kind by header, + 1;
- * else 0. Named files are not opened: the name decides.
+ * minus errno when it cannot be opened (it may be an export: the night
+ * must not go on without it); else 0. Named files are not opened: the
+ * name decides.
  */
 static int
 header_kind_of(const char *path, const char *name)
@@ -373,6 +377,7 @@ header_kind_of(const char *path, const char *name)
 	char series[8];
 	size_t n = strlen(name);
 	enum inbox_kind k;
+	int fd;
 
 	if (inbox_classify(name, series, sizeof(series)) != INBOX_NONE ||
 	    name[0] == '.' || strncmp(name, "~$", 2) == 0 || n < 5 ||
@@ -380,6 +385,9 @@ header_kind_of(const char *path, const char *name)
 	     strcasecmp(name + n - 4, ".tsv") != 0 &&
 	     strcasecmp(name + n - 4, ".txt") != 0))
 		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return errno != 0 ? -errno : -EIO;
+	close(fd);
 	k = inbox_sniff(path);
 	return k == INBOX_NONE ? 0 : (int)k + 1;
 }
@@ -430,6 +438,20 @@ inbox_scan(const char *dir, struct run_list chosen[INBOX_KINDS],
 		rc = ANJU_EXIT_NOINPUT;
 		goto out;
 	}
+	/* An export that cannot be read fails the night, as one named so
+	 * does when anju-ingest opens it: never a night without a county's
+	 * file that nobody hears of. */
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].by_header < 0) {
+			anju_msg(dir, 0,
+			         "%s: cannot read: %s; it may be an export "
+			         "(fix its permissions, or move it out of the "
+			         "inbox)",
+			         entries[i].name,
+			         strerror(-entries[i].by_header));
+			rc = ANJU_EXIT_NOINPUT;
+			goto out;
+		}
 	if (inbox_select(entries, n, names, superseded, ignored) != 0)
 		goto out;
 	for (int k = 0; k < INBOX_KINDS; k++)

@@ -94,7 +94,8 @@ int run_remove_tree(const char *path);
 /*
  * Remove every folder in DIR whose name starts with PREFIX and that no
  * live run holds (run temp folders are flock()ed by their owner while it
- * lives). Returns how many were removed.
+ * lives), saying so; one that cannot be removed (another user's) is named
+ * with the reason, every time. Returns how many were removed.
  */
 int run_remove_leftovers(const char *dir, const char *prefix);
 
@@ -138,7 +139,9 @@ struct inbox_entry {
 	const char *name;
 	struct timespec mtime;
 	/* What its header row says it is, for a name that does not: 0 not
-	 * known, else enum inbox_kind + 1 (so a zeroed entry knows nothing). */
+	 * known, else enum inbox_kind + 1 (so a zeroed entry knows nothing);
+	 * minus errno for a file that looks like an export and cannot be
+	 * opened (inbox_scan() then fails). */
 	int by_header;
 };
 

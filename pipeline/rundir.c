@@ -198,24 +198,28 @@ run_remove_tree(const char *path)
 	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Remove PATH unless a live run holds its flock. Returns 1 if removed. */
+/*
+ * Remove PATH unless a live run holds its flock. Returns 1 if removed, 0
+ * if a run holds it (or it is gone), -1 with errno set when it could not
+ * be removed (another user's leftover, say).
+ */
 static int
 remove_if_unheld(const char *path)
 {
 	struct stat st;
-	int fd, removed = 0;
+	int fd, rc = 0;
 
 	if (lstat(path, &st) != 0)
 		return 0;
 	if (!S_ISDIR(st.st_mode))
-		return unlink(path) == 0;
+		return unlink(path) == 0 ? 1 : -1;
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno == ENOENT ? 0 : -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		removed = run_remove_tree(path) == 0;
+		rc = run_remove_tree(path) == 0 ? 1 : -1;
 	close(fd);
-	return removed;
+	return rc;
 }
 
 int
@@ -235,9 +239,18 @@ run_remove_leftovers(const char *dir, const char *prefix)
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
 		    (int)sizeof(path))
 			continue;
-		if (remove_if_unheld(path)) {
+		switch (remove_if_unheld(path)) {
+		case 1:
 			anju_msg(path, 0, "removed what a killed run left");
 			removed++;
+			break;
+		case -1:
+			/* Said every night until someone removes it: it may
+			 * be a whole run's worth of disk. */
+			anju_msg(path, 0,
+			         "cannot remove what an earlier run left: %s",
+			         strerror(errno));
+			break;
 		}
 	}
 	closedir(d);

@@ -457,6 +457,50 @@ wait_for_stage() {
 	[ "$status" -eq 73 ]
 }
 
+@test "run: an inbox file anju cannot read, which may be an export, gives 66 naming it and publishes nothing" {
+	nightly_inbox 1 20
+	# recognised by its header only, as a county's own file name would be
+	cp "$TMP"/inbox/platform_*.csv "$TMP/inbox/彰武县2020年导出.csv"
+	chmod 600 "$TMP/inbox/彰武县2020年导出.csv"
+	mkdir "$TMP/runs"
+	if [ "$(id -u)" = 0 ]; then
+		# root reads anything: run as nobody, the file root's own.
+		chmod 755 "$TMP" "$TMP/inbox"
+		chown 65534:65534 "$TMP/runs"
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			test -x "$RUN" || skip "nobody cannot run $RUN"
+		for f in "$TMP"/inbox/*; do
+			[ "$f" = "$TMP/inbox/彰武县2020年导出.csv" ] || chmod 644 "$f"
+		done
+		run setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs"
+	else
+		chmod 000 "$TMP/inbox/彰武县2020年导出.csv"
+		nightly
+	fi
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"彰武县2020年导出.csv: cannot read: Permission denied"* ]]
+	[ -z "$(ls "$TMP/runs" | grep -v '^\.lock$')" ]
+}
+
+@test "run: a leftover the run cannot remove (another user's) is named every night, and the night goes on" {
+	[ "$(id -u)" = 0 ] || skip "needs root to make another user's leftover"
+	nightly_inbox 1 20
+	mkdir -p "$TMP/runs/.tmp-pruned-2020-10-01/sub"
+	touch "$TMP/runs/.tmp-pruned-2020-10-01/sub/anju.db"
+	chmod 755 "$TMP" "$TMP/inbox"
+	chmod 644 "$TMP"/inbox/*
+	chown 65534:65534 "$TMP/runs"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		test -x "$RUN" || skip "nobody cannot run $RUN"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$RUN" --inbox "$TMP/inbox" --runs "$TMP/runs" --as-of 2020-11-01
+	[ "$status" -eq 0 ]
+	[[ "$output" == *".tmp-pruned-2020-10-01: cannot remove what an earlier run left: Permission denied"* ]]
+	[ -d "$TMP/runs/.tmp-pruned-2020-10-01" ]
+	[ "$(runs_state)" = "2020-11-01 -> 2020-11-01" ]
+}
+
 @test "run: a missing input gives 66 and publishes nothing" {
 	nightly_inbox 1 20
 	run "$RUN" --platform "$TMP/inbox/platform_210921.csv" \
