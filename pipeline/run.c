@@ -825,7 +825,7 @@ pick_inputs(const struct run_options *opt, struct run_list files[],
 			anju_msg(
 			    opt->inbox, 0,
 			    "no %s export (a .csv, .tsv or .txt file whose "
-			    "name starts with %s)",
+			    "name starts with %s, or whose header row is one)",
 			    inbox_kind_name((enum inbox_kind)k), prefixes[k]);
 			return ANJU_EXIT_NOINPUT;
 		}
