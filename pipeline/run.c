@@ -676,6 +676,33 @@ list_dir(const char *dir, struct run_list *names)
 }
 
 /*
+ * The newest run in NAMES (of RUNS) dated before AS_OF that still has its
+ * workspace, or -1. A run whose anju.db someone deleted to save space is
+ * passed over, with a warning, for the one before it: anju-diff needs the
+ * findings, and failing every night until someone notices would stop the
+ * county packs. NAMES entries passed over are emptied.
+ */
+static long
+newest_with_workspace(const char *runs, struct run_list *names,
+                      const char *as_of)
+{
+	char path[PATH_MAX];
+	long i;
+
+	while ((i = run_newest(names->v, names->n, as_of)) >= 0) {
+		snprintf(path, sizeof(path), "%s/%s/anju.db", runs,
+		         names->v[i]);
+		if (access(path, F_OK) == 0 || errno != ENOENT)
+			return i;
+		anju_msg(path, 0,
+		         "missing (deleted by hand?): this night compares "
+		         "with an older run");
+		names->v[i][0] = '\0'; /* no longer a dated run */
+	}
+	return -1;
+}
+
+/*
  * The run this night compares with: the newest run dated before AS_OF (a
  * second run for the same date redoes that night, so it compares with
  * the night before, not with the run it replaces), else, when pruning
@@ -715,7 +742,7 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		         "--out DIR --previous RUN instead",
 		         as_of, names.v[newest]);
 		rc = ANJU_EXIT_USAGE;
-	} else if ((before = run_newest(names.v, names.n, as_of)) >= 0) {
+	} else if ((before = newest_with_workspace(runs, &names, as_of)) >= 0) {
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
@@ -723,8 +750,11 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		/* A redo whose night before is gone: if --keep pruned it, the
 		 * run redone carries the first_seen dates, so compare with it;
 		 * if there never was one, this is still the first night. */
+		char db[PATH_MAX + 16];
+
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[newest]);
-		if (manifest_had_previous(path) &&
+		snprintf(db, sizeof(db), "%s/anju.db", path);
+		if (manifest_had_previous(path) && access(db, F_OK) == 0 &&
 		    (*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
 	}

@@ -501,6 +501,22 @@ wait_for_stage() {
 	[ "$(runs_state)" = "2020-11-01 -> 2020-11-01" ]
 }
 
+@test "run: a previous run whose anju.db was deleted by hand is passed over for the one before it" {
+	nightly_inbox 1 200
+	nightly --as-of 2020-11-01
+	[ "$status" -eq 0 ]
+	nightly --as-of 2020-11-02
+	[ "$status" -eq 0 ]
+	rm "$TMP/runs/2020-11-02/anju.db"
+	nightly_inbox 2 200
+	nightly --as-of 2020-11-03
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"runs/2020-11-02/anju.db: missing (deleted by hand?): this night compares with an older run"* ]]
+	assert_eq "$TMP/runs/2020-11-01" "$(json "$TMP/runs/2020-11-03/manifest.json" 'm["previous"]')"
+	# persisting findings keep their first night
+	grep -q ',2020-11-01,2$' "$TMP/runs/2020-11-03/diff.csv"
+}
+
 @test "run: a missing input gives 66 and publishes nothing" {
 	nightly_inbox 1 20
 	run "$RUN" --platform "$TMP/inbox/platform_210921.csv" \
