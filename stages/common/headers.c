@@ -284,7 +284,7 @@ int
 headers_map(const struct header_kind *k, char *const *cells, size_t n,
             int column[HEADERS_MAX_FIELDS], char *err, size_t errlen)
 {
-	bool taken[HEADERS_MAX_FIELDS];
+	bool taken[HEADERS_MAX_FIELDS] = {false};
 	size_t f;
 
 	for (f = 0; f < HEADERS_MAX_FIELDS; f++)
