@@ -423,6 +423,34 @@ test_load_errors(void **state)
 	value_map_free(NULL);
 }
 
+/* Short decimals are read without strtod(): the same doubles. */
+static void
+test_number_fast_path(void **state)
+{
+	static const char *const cells[] = {
+	    "0",    "3",     "54.5",   "0.1",   "0.3",  "35000", "12,000",
+	    "1.2",  "2.675", "999999999999999", "1234567890123456",
+	    "0.000000000000001", "12345678.1234567", "7.0",
+	};
+	size_t i;
+	double v;
+
+	(void)state;
+	for (i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		char plain[64];
+		const char *r;
+		char *w = plain;
+
+		assert_int_equal(value_number(cells[i], &v), VALUE_OK);
+		for (r = cells[i]; *r != '\0'; r++)
+			if (*r != ',')
+				*w++ = *r;
+		*w = '\0';
+		assert_memory_equal(&v, &(double){strtod(plain, NULL)},
+		                    sizeof(v));
+	}
+}
+
 int
 main(void)
 {
@@ -431,6 +459,7 @@ main(void)
 	    cmocka_unit_test(test_number),
 	    cmocka_unit_test(test_year),
 	    cmocka_unit_test(test_count),
+	    cmocka_unit_test(test_number_fast_path),
 	    cmocka_unit_test(test_placeholders),
 	    cmocka_unit_test(test_load_errors),
 	};
