@@ -385,8 +385,10 @@ header_kind_of(const char *path, const char *name)
 	     strcasecmp(name + n - 4, ".tsv") != 0 &&
 	     strcasecmp(name + n - 4, ".txt") != 0))
 		return 0;
+	/* Gone since the folder was listed (renamed into place, say): not
+	 * a file of this night. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return errno != 0 ? -errno : -EIO;
+		return errno == ENOENT ? 0 : errno != 0 ? -errno : -EIO;
 	close(fd);
 	k = inbox_sniff(path);
 	return k == INBOX_NONE ? 0 : (int)k + 1;

@@ -677,29 +677,44 @@ list_dir(const char *dir, struct run_list *names)
 
 /*
  * The newest run in NAMES (of RUNS) dated before AS_OF that still has its
- * workspace, or -1. A run whose anju.db someone deleted to save space is
- * passed over, with a warning, for the one before it: anju-diff needs the
- * findings, and failing every night until someone notices would stop the
- * county packs. NAMES entries passed over are emptied.
+ * workspace, or -1; *PASSED counts the runs passed over. A run whose
+ * anju.db someone deleted to save space is passed over, with a warning,
+ * for the one before it: anju-diff needs the findings, and failing every
+ * night until someone notices would stop the county packs. NAMES entries
+ * passed over are emptied.
  */
 static long
 newest_with_workspace(const char *runs, struct run_list *names,
-                      const char *as_of)
+                      const char *as_of, size_t *passed)
 {
 	char path[PATH_MAX];
 	long i;
 
+	*passed = 0;
 	while ((i = run_newest(names->v, names->n, as_of)) >= 0) {
 		snprintf(path, sizeof(path), "%s/%s/anju.db", runs,
 		         names->v[i]);
 		if (access(path, F_OK) == 0 || errno != ENOENT)
 			return i;
 		anju_msg(path, 0,
-		         "missing (deleted by hand?): this night compares "
-		         "with an older run");
+		         "missing (deleted by hand?): passed over for an "
+		         "older run");
 		names->v[i][0] = '\0'; /* no longer a dated run */
+		(*passed)++;
 	}
 	return -1;
+}
+
+/* Whether run NAME of RUNS, being redone, carries first_seen dates: it
+ * was compared with a night before, and still has its workspace. */
+static bool
+redo_carries_history(const char *runs, const char *name)
+{
+	char path[PATH_MAX], db[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/%s", runs, name);
+	snprintf(db, sizeof(db), "%s/anju.db", path);
+	return manifest_had_previous(path) && access(db, F_OK) == 0;
 }
 
 /*
@@ -718,6 +733,7 @@ previous_run(const char *runs, const char *as_of, char **previous)
 	char path[PATH_MAX];
 	struct stat st;
 	long newest, before;
+	size_t passed = 0;
 	int rc = 0;
 
 	*previous = NULL;
@@ -742,21 +758,27 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		         "--out DIR --previous RUN instead",
 		         as_of, names.v[newest]);
 		rc = ANJU_EXIT_USAGE;
-	} else if ((before = newest_with_workspace(runs, &names, as_of)) >= 0) {
+	} else if ((before = newest_with_workspace(runs, &names, as_of,
+	                                           &passed)) >= 0) {
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
-	} else if (newest >= 0) {
+	} else if (newest >= 0 && names.v[newest][0] != '\0' &&
+	           redo_carries_history(runs, names.v[newest])) {
 		/* A redo whose night before is gone: if --keep pruned it, the
 		 * run redone carries the first_seen dates, so compare with it;
 		 * if there never was one, this is still the first night. */
-		char db[PATH_MAX + 16];
-
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[newest]);
-		snprintf(db, sizeof(db), "%s/anju.db", path);
-		if (manifest_had_previous(path) && access(db, F_OK) == 0 &&
-		    (*previous = strdup(path)) == NULL)
+		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
+	} else if (passed > 0) {
+		/* Going on as a first night would wipe every finding's
+		 * first_seen without a word. */
+		anju_msg(runs, 0,
+		         "no earlier run has its anju.db any more: put one "
+		         "back, or move the old runs away to start the history "
+		         "afresh (nothing done)");
+		rc = ANJU_EXIT_NOINPUT;
 	}
 	run_list_free(&names);
 	return rc;

@@ -1390,9 +1390,9 @@ stray_quote(const struct csvin *in)
 				}
 			if (p >= end)
 				return false; /* not closed: not this case */
+			/* (a line's own CR is gone; one here is data, and
+			 * libcsv reads on in the quote) */
 			p = skip_padding(p + 1, end, delim);
-			if (p < end && *p == '\r')
-				p++;
 			if (p < end && *p != delim && *p != '\n')
 				return true;
 		} else {

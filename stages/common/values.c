@@ -82,8 +82,8 @@ plain_decimal(const char *s)
 static bool
 short_decimal(const char *s, double *out)
 {
-	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5,
-	                               1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	static const double pow10[] = {1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+	                               1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
 	                               1e12, 1e13, 1e14, 1e15};
 	uint64_t m = 0;
 	int digits = 0, frac = -1;

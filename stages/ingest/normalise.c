@@ -1189,12 +1189,38 @@ digit_run(const char *s)
 	return best;
 }
 
+/* CJK ideographs (U+4E00-U+9FFF) in the UTF-8 string S. */
+static size_t
+ideographs(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	for (; *p != '\0'; p++)
+		n += (*p >= 0xE4 && *p <= 0xE9) && !(*p == 0xE4 && p[1] < 0xB8);
+	return n;
+}
+
+/* Whether S holds one of the dots of minority names (after NFKC). */
+static bool
+name_dot(const char *s)
+{
+	static const char *const dots[] = {"·", "•", "・", "‧", "."};
+	size_t i;
+
+	for (i = 0; i < sizeof(dots) / sizeof(dots[0]); i++)
+		if (strstr(s, dots[i]) != NULL)
+			return true;
+	return false;
+}
+
 /*
  * True when ROW is the title of a sheet pasted under another one
- * (彰武县建档立卡贫困户花名册, 2020年彰武县农村危房改造农户档案): one
- * non-empty cell, with a title's words, and no run of six digits. Only
- * the words: a long name or a 户编号 with dashes alone on its row is
- * still a row, kept with its gaps reported.
+ * (彰武县建档立卡贫困户花名册, 2021年度阜蒙县农村低收入人口动态监测对象):
+ * one non-empty cell, no run of six digits, and a title's words or ten
+ * Chinese characters or more without a name's dot. A 户编号 with dashes
+ * (FM-佛寺-2020-0012-01), an ID in scientific notation, or a name with
+ * its dot alone on its row is still a row, kept with its gaps reported.
  */
 static bool
 title_line(const struct csvin_row *row)
@@ -1218,7 +1244,8 @@ title_line(const struct csvin_row *row)
 	v = plain_cell(v, &c);
 	for (k = 0; k < sizeof(words) / sizeof(words[0]) && !title; k++)
 		title = strstr(v, words[k]) != NULL;
-	title = title && digit_run(v) < 6;
+	title = (title || (ideographs(v) >= 10 && !name_dot(v))) &&
+	        digit_run(v) < 6;
 	free(c);
 	return title;
 }

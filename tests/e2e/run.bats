@@ -511,10 +511,17 @@ wait_for_stage() {
 	nightly_inbox 2 200
 	nightly --as-of 2020-11-03
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"runs/2020-11-02/anju.db: missing (deleted by hand?): this night compares with an older run"* ]]
+	[[ "$output" == *"runs/2020-11-02/anju.db: missing (deleted by hand?): passed over for an older run"* ]]
 	assert_eq "$TMP/runs/2020-11-01" "$(json "$TMP/runs/2020-11-03/manifest.json" 'm["previous"]')"
 	# persisting findings keep their first night
 	grep -q ',2020-11-01,2$' "$TMP/runs/2020-11-03/diff.csv"
+	# With no run left that has one, the night stops rather than start
+	# every finding's history afresh without a word.
+	rm "$TMP/runs/2020-11-01/anju.db" "$TMP/runs/2020-11-03/anju.db"
+	nightly --as-of 2020-11-04
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"no earlier run has its anju.db any more"* ]]
+	[ "$(readlink "$TMP/runs/latest")" = 2020-11-03 ]
 }
 
 @test "run: a missing input gives 66 and publishes nothing" {

@@ -638,6 +638,20 @@ test_stray_quote(void **state)
 	expect_row(in, 6, 3, "C", "3", "x");
 	expect_end(in);
 	csvin_close(in);
+	/* A CR inside a line is data: after a closing quote it is text
+	 * after the quote, which libcsv would read on in. */
+	in = open_ok(write_text("cr.csv",
+	                        "name,id,county\n1,\"x\ny\"\r,z\n2,\"w\",v\n"
+	                        "3,q,r\n"));
+	expect_reject(in, 2,
+	              "stray quote: a quote in this row does not enclose a "
+	              "field and would swallow the rows after it",
+	              "1,\"x");
+	expect_reject(in, 3, "expected 3 fields, found 2", "y\"\r,z");
+	expect_row(in, 4, 3, "2", "w", "v");
+	expect_row(in, 5, 3, "3", "q", "r");
+	expect_end(in);
+	csvin_close(in);
 }
 
 /* A quote open for hundreds of lines is given up on; the lines are kept. */
