@@ -48,6 +48,9 @@ timed() {
 	i=0
 	while [ "$i" -lt "$runs" ]; do
 		if [ -n "${before:-}" ]; then eval "$before"; fi
+		# the disk writes of earlier steps (and of the copy above) are
+		# not this step's: flush them before the clock starts
+		sync
 		/usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
 			cat "$work/stderr.txt" >&2
 			exit 1
@@ -90,8 +93,11 @@ rows_read() {
 ingest_timed() {
 	n=$1 kind=$2
 	shift 2
-	if [ -f "$ws" ]; then cp "$ws" "$ws.before"; else rm -f "$ws.before"; fi
-	before='rm -f "$ws"; if [ -f "$ws.before" ]; then cp "$ws.before" "$ws"; fi'
+	# one run: the workspace is already as the step finds it
+	if [ "$runs" -gt 1 ]; then
+		if [ -f "$ws" ]; then cp "$ws" "$ws.before"; else rm -f "$ws.before"; fi
+		before='rm -f "$ws"; if [ -f "$ws.before" ]; then cp "$ws.before" "$ws"; fi'
+	fi
 	timed "ingest $kind ($n)" "ws:$kind" "$bin/anju-ingest" --db "$ws" \
 		--kind "$kind" --as-of 2020-12-31 "$@"
 	before=
@@ -102,8 +108,10 @@ ingest_timed() {
 stage_timed() {
 	n=$1 stage=$2
 	shift 2
-	cp "$ws" "$ws.before"
-	before='cp "$ws.before" "$ws"'
+	if [ "$runs" -gt 1 ]; then
+		cp "$ws" "$ws.before"
+		before='cp "$ws.before" "$ws"'
+	fi
 	timed "$stage ($n households)" "$n" "$bin/anju-$stage" --db "$ws" "$@"
 	before=
 	rm -f "$ws.before"
