@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,9 +369,12 @@ add_entry(struct inbox_entry **entries, size_t *n, size_t *cap,
  * For a file whose name does not say its source but looks like an export
  * (.csv, .tsv, .txt, not hidden or a lock file): its kind by header, + 1;
  * minus errno when it cannot be opened (it may be an export: the night
- * must not go on without it); else 0. Named files are not opened: the
- * name decides.
+ * must not go on without it); INBOX_GONE when it is no longer there;
+ * else 0. Named files are not opened: the name decides.
  */
+/* header_kind_of(): a file listed and gone before it was opened. */
+#define INBOX_GONE INT_MIN
+
 static int
 header_kind_of(const char *path, const char *name)
 {
@@ -388,7 +392,9 @@ header_kind_of(const char *path, const char *name)
 	/* Gone since the folder was listed (renamed into place, say): not
 	 * a file of this night. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return errno == ENOENT ? 0 : errno != 0 ? -errno : -EIO;
+		return errno == ENOENT ? INBOX_GONE
+		       : errno != 0    ? -errno
+		                       : -EIO;
 	close(fd);
 	k = inbox_sniff(path);
 	return k == INBOX_NONE ? 0 : (int)k + 1;
@@ -407,7 +413,7 @@ read_inbox(const char *dir, struct inbox_entry **entries, size_t *n)
 	struct stat st;
 	char path[4096];
 	size_t cap = 0;
-	int rc = 0;
+	int rc = 0, kind;
 
 	*entries = NULL;
 	*n = 0;
@@ -418,8 +424,10 @@ read_inbox(const char *dir, struct inbox_entry **entries, size_t *n)
 		        (int)sizeof(path) ||
 		    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		rc = add_entry(entries, n, &cap, e->d_name, st.st_mtim,
-		               header_kind_of(path, e->d_name));
+		kind = header_kind_of(path, e->d_name);
+		if (kind != INBOX_GONE)
+			rc = add_entry(entries, n, &cap, e->d_name, st.st_mtim,
+			               kind);
 	}
 	closedir(d);
 	return rc;

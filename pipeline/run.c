@@ -675,6 +675,21 @@ list_dir(const char *dir, struct run_list *names)
 	return rc;
 }
 
+/* Whether NAME in RUNS is a folder (a file named like a date is no run;
+ * the log says so). */
+static bool
+run_folder(const char *runs, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", runs, name);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return true;
+	anju_msg(path, 0, "not a run folder: ignored");
+	return false;
+}
+
 /*
  * The newest run in NAMES (of RUNS) dated before AS_OF that still has its
  * workspace, or -1; *PASSED counts the runs passed over. A run whose
@@ -692,6 +707,10 @@ newest_with_workspace(const char *runs, struct run_list *names,
 
 	*passed = 0;
 	while ((i = run_newest(names->v, names->n, as_of)) >= 0) {
+		if (!run_folder(runs, names->v[i])) {
+			names->v[i][0] = '\0';
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s/anju.db", runs,
 		         names->v[i]);
 		if (access(path, F_OK) == 0 || errno != ENOENT)
@@ -705,16 +724,40 @@ newest_with_workspace(const char *runs, struct run_list *names,
 	return -1;
 }
 
-/* Whether run NAME of RUNS, being redone, carries first_seen dates: it
- * was compared with a night before, and still has its workspace. */
-static bool
-redo_carries_history(const char *runs, const char *name)
+/*
+ * For a redo whose night before is gone (--keep pruned it): the run it
+ * redoes carries the first_seen dates when it was compared with a night
+ * before, so compare with it. The runs of that date (NAMES, of RUNS: the
+ * earlier ones are passed over already) are looked at newest first: the
+ * newest with its workspace decides; one that carried history and lost
+ * its anju.db is counted in *PASSED. Returns its index, or -1 (a first
+ * night again, unless *PASSED).
+ */
+static long
+redo_with_history(const char *runs, struct run_list *names, size_t *passed)
 {
 	char path[PATH_MAX], db[PATH_MAX + 16];
+	long i;
 
-	snprintf(path, sizeof(path), "%s/%s", runs, name);
-	snprintf(db, sizeof(db), "%s/anju.db", path);
-	return manifest_had_previous(path) && access(db, F_OK) == 0;
+	while ((i = run_newest(names->v, names->n, NULL)) >= 0) {
+		if (!run_folder(runs, names->v[i])) {
+			names->v[i][0] = '\0';
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", runs, names->v[i]);
+		snprintf(db, sizeof(db), "%s/anju.db", path);
+		if (access(db, F_OK) == 0)
+			return manifest_had_previous(path) ? i : -1;
+		if (manifest_had_previous(path)) {
+			anju_msg(
+			    db, 0,
+			    "missing (deleted by hand?): passed over for an "
+			    "older run");
+			(*passed)++;
+		}
+		names->v[i][0] = '\0';
+	}
+	return -1;
 }
 
 /*
@@ -763,12 +806,8 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
-	} else if (newest >= 0 && names.v[newest][0] != '\0' &&
-	           redo_carries_history(runs, names.v[newest])) {
-		/* A redo whose night before is gone: if --keep pruned it, the
-		 * run redone carries the first_seen dates, so compare with it;
-		 * if there never was one, this is still the first night. */
-		snprintf(path, sizeof(path), "%s/%s", runs, names.v[newest]);
+	} else if ((before = redo_with_history(runs, &names, &passed)) >= 0) {
+		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;
 	} else if (passed > 0) {

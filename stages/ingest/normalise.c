@@ -1201,17 +1201,22 @@ ideographs(const char *s)
 	return n;
 }
 
-/* Whether S holds one of the dots of minority names (after NFKC). */
+/*
+ * Whether S, read as a name (text_name(): its dots unified, its notes in
+ * brackets dropped), is ten Chinese characters or more without a name's
+ * dot: longer than a name, as titles are.
+ */
 static bool
-name_dot(const char *s)
+longer_than_a_name(const char *s)
 {
-	static const char *const dots[] = {"·", "•", "・", "‧", "."};
-	size_t i;
+	char *name = text_name(s);
+	bool longer;
 
-	for (i = 0; i < sizeof(dots) / sizeof(dots[0]); i++)
-		if (strstr(s, dots[i]) != NULL)
-			return true;
-	return false;
+	if (name == NULL)
+		return false;
+	longer = ideographs(name) >= 10 && strstr(name, "·") == NULL;
+	free(name);
+	return longer;
 }
 
 /*
@@ -1244,8 +1249,7 @@ title_line(const struct csvin_row *row)
 	v = plain_cell(v, &c);
 	for (k = 0; k < sizeof(words) / sizeof(words[0]) && !title; k++)
 		title = strstr(v, words[k]) != NULL;
-	title = (title || (ideographs(v) >= 10 && !name_dot(v))) &&
-	        digit_run(v) < 6;
+	title = (title || longer_than_a_name(v)) && digit_run(v) < 6;
 	free(c);
 	return title;
 }

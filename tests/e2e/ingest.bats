@@ -658,7 +658,7 @@ H2" "$(q "SELECT household_id FROM roster_households ORDER BY line")"
 
 @test "a sheet's title pasted mid-file is rejected as a title; a row with only its 户编号, its name or its ID is kept" {
 	printf '户编号,户主姓名,户主身份证号,县,乡镇,村,人口数\n2109211032000001,王小明,21092119650812001X,阜蒙县,佛寺镇,佛寺村,3\n\n彰武县建档立卡贫困户花名册,,,,,,\n户编号,户主姓名,户主身份证号,县,乡镇,村,人口数\n2109221000000001,李四,210921196508120036,彰武县,彰武镇,站前社区,2\n2109221000000002,,,,,,\n2021年度阜蒙县农村低收入人口动态监测对象,,,,,,\nFM-佛寺-2020-0012-01,,,,,,\n' > "$TMP/r.csv"
-	printf '户主姓名,身份证号,县,乡镇,村\n王五,21092119650812001X,阜蒙县,佛寺镇,佛寺村\n2020年彰武县农村危房改造农户档案,,,,\n张三,,,,\n,,,,2020年阜蒙县佛寺镇危房改造花名册\n阿卜杜热合曼•买买提明阿卜杜,,,,\n,2.10921E+17,,,\n' > "$TMP/p.csv"
+	printf '户主姓名,身份证号,县,乡镇,村\n王五,21092119650812001X,阜蒙县,佛寺镇,佛寺村\n2020年彰武县农村危房改造农户档案,,,,\n张三,,,,\n,,,,2020年阜蒙县佛寺镇危房改造花名册\n阿卜杜热合曼•买买提明阿卜杜,,,,\n,2.10921E+17,,,\n阿不都热合曼∙阿不都克热木,,,,\n王淑珍（已故由儿子代管）,,,,\n' > "$TMP/p.csv"
 	ingest --kind roster "$TMP/r.csv"
 	[ "$status" -eq 0 ]
 	ingest --kind platform "$TMP/p.csv"
@@ -676,7 +676,9 @@ FM-佛寺-2020-0012-01" "$(q "SELECT household_id FROM roster_households ORDER B
 	assert_eq "王五
 张三
 阿卜杜热合曼·买买提明阿卜杜
--" "$(q "SELECT ifnull(head_name, '-') FROM platform_records ORDER BY line")"
+-
+阿不都热合曼·阿不都克热木
+王淑珍" "$(q "SELECT ifnull(head_name, '-') FROM platform_records ORDER BY line")"
 	assert_accounting_balances
 }
 

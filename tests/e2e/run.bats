@@ -524,6 +524,35 @@ wait_for_stage() {
 	[ "$(readlink "$TMP/runs/latest")" = 2020-11-03 ]
 }
 
+@test "run: a redo whose run lost its anju.db compares with an earlier run of the date, or stops; a file named like a date is no run" {
+	nightly_inbox 1 200
+	nightly --as-of 2020-11-01
+	nightly --as-of 2020-11-02 --keep 2
+	nightly --as-of 2020-11-02 --keep 2
+	[ "$status" -eq 0 ]
+	# 2020-11-01 is pruned; 2020-11-02 and 2020-11-02-2 carry the history.
+	[ "$(runs_state)" = "2020-11-02 2020-11-02-2 -> 2020-11-02-2" ]
+	rm "$TMP/runs/2020-11-02-2/anju.db"
+	nightly --as-of 2020-11-02 --keep 2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2020-11-02-2/anju.db: missing (deleted by hand?)"* ]]
+	assert_eq "$TMP/runs/2020-11-02" "$(json "$TMP/runs/2020-11-02-3/manifest.json" 'm["previous"]')"
+	# No run of the date left with its anju.db: stop, do not start afresh.
+	rm "$TMP/runs/2020-11-02-3/anju.db"
+	rm -f "$TMP/runs/2020-11-02/anju.db"
+	nightly --as-of 2020-11-02 --keep 2
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"no earlier run has its anju.db any more"* ]]
+	# A stray file named like a run is ignored, with a word.
+	rm -rf "$TMP/runs"
+	nightly --as-of 2020-11-01
+	touch "$TMP/runs/2020-11-02"
+	nightly --as-of 2020-11-03
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"runs/2020-11-02: not a run folder: ignored"* ]]
+	assert_eq "$TMP/runs/2020-11-01" "$(json "$TMP/runs/2020-11-03/manifest.json" 'm["previous"]')"
+}
+
 @test "run: a missing input gives 66 and publishes nothing" {
 	nightly_inbox 1 20
 	run "$RUN" --platform "$TMP/inbox/platform_210921.csv" \
