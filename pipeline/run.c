@@ -691,71 +691,43 @@ run_folder(const char *runs, const char *name)
 }
 
 /*
- * The newest run in NAMES (of RUNS) dated before AS_OF that still has its
- * workspace, or -1; *PASSED counts the runs passed over. A run whose
- * anju.db someone deleted to save space is passed over, with a warning,
- * for the one before it: anju-diff needs the findings, and failing every
- * night until someone notices would stop the county packs. NAMES entries
+ * The newest run in NAMES (of RUNS) dated before BEFORE (NULL: any) that
+ * still has its workspace, or -1; *PASSED counts the runs passed over. A
+ * run whose anju.db someone deleted to save space is passed over, with a
+ * warning, for the one before it: anju-diff needs the findings, and
+ * failing every night until someone notices would stop the county packs.
+ * With REDO (the runs of the night being redone, the earlier ones gone),
+ * only a run compared with a night before carries the first_seen dates:
+ * the newest with its workspace decides (-1 when it carries none), and
+ * only those that carried them count as passed over. NAMES entries
  * passed over are emptied.
  */
 static long
 newest_with_workspace(const char *runs, struct run_list *names,
-                      const char *as_of, size_t *passed)
-{
-	char path[PATH_MAX];
-	long i;
-
-	*passed = 0;
-	while ((i = run_newest(names->v, names->n, as_of)) >= 0) {
-		if (!run_folder(runs, names->v[i])) {
-			names->v[i][0] = '\0';
-			continue;
-		}
-		snprintf(path, sizeof(path), "%s/%s/anju.db", runs,
-		         names->v[i]);
-		if (access(path, F_OK) == 0 || errno != ENOENT)
-			return i;
-		anju_msg(path, 0,
-		         "missing (deleted by hand?): passed over for an "
-		         "older run");
-		names->v[i][0] = '\0'; /* no longer a dated run */
-		(*passed)++;
-	}
-	return -1;
-}
-
-/*
- * For a redo whose night before is gone (--keep pruned it): the run it
- * redoes carries the first_seen dates when it was compared with a night
- * before, so compare with it. The runs of that date (NAMES, of RUNS: the
- * earlier ones are passed over already) are looked at newest first: the
- * newest with its workspace decides; one that carried history and lost
- * its anju.db is counted in *PASSED. Returns its index, or -1 (a first
- * night again, unless *PASSED).
- */
-static long
-redo_with_history(const char *runs, struct run_list *names, size_t *passed)
+                      const char *before, bool redo, size_t *passed)
 {
 	char path[PATH_MAX], db[PATH_MAX + 16];
+	bool history;
 	long i;
 
-	while ((i = run_newest(names->v, names->n, NULL)) >= 0) {
+	while ((i = run_newest(names->v, names->n, before)) >= 0) {
 		if (!run_folder(runs, names->v[i])) {
 			names->v[i][0] = '\0';
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s/%s", runs, names->v[i]);
 		snprintf(db, sizeof(db), "%s/anju.db", path);
-		if (access(db, F_OK) == 0)
-			return manifest_had_previous(path) ? i : -1;
-		if (manifest_had_previous(path)) {
+		history = !redo || manifest_had_previous(path);
+		if (access(db, F_OK) == 0 || errno != ENOENT)
+			return history ? i : -1;
+		if (history) {
 			anju_msg(
 			    db, 0,
 			    "missing (deleted by hand?): passed over for an "
 			    "older run");
 			(*passed)++;
 		}
-		names->v[i][0] = '\0';
+		names->v[i][0] = '\0'; /* no longer a dated run */
 	}
 	return -1;
 }
@@ -801,12 +773,12 @@ previous_run(const char *runs, const char *as_of, char **previous)
 		         "--out DIR --previous RUN instead",
 		         as_of, names.v[newest]);
 		rc = ANJU_EXIT_USAGE;
-	} else if ((before = newest_with_workspace(runs, &names, as_of,
+	} else if ((before = newest_with_workspace(runs, &names, as_of, false,
+	                                           &passed)) >= 0 ||
+	           /* a redo whose night before is gone (--keep pruned it):
+	            * the run it redoes carries the first_seen dates */
+	           (before = newest_with_workspace(runs, &names, NULL, true,
 	                                           &passed)) >= 0) {
-		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
-		if ((*previous = strdup(path)) == NULL)
-			rc = ANJU_EXIT_SOFTWARE;
-	} else if ((before = redo_with_history(runs, &names, &passed)) >= 0) {
 		snprintf(path, sizeof(path), "%s/%s", runs, names.v[before]);
 		if ((*previous = strdup(path)) == NULL)
 			rc = ANJU_EXIT_SOFTWARE;

@@ -45,6 +45,22 @@ anju_msg(const char *file, size_t line, const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+anju_keep(char **buf, size_t *cap, const char *s, size_t len)
+{
+	char *p;
+
+	if (len + 1 > *cap) {
+		if ((p = realloc(*buf, len + 1)) == NULL)
+			return -1;
+		*buf = p;
+		*cap = len + 1;
+	}
+	memcpy(*buf, s, len);
+	(*buf)[len] = '\0';
+	return 0;
+}
+
 const char *
 anju_datadir(void)
 {

@@ -46,4 +46,11 @@ void anju_vmsg(const char *file, size_t line, const char *fmt, va_list ap);
  */
 const char *anju_datadir(void);
 
+/*
+ * Copy the LEN bytes at S and a NUL into *BUF, a buffer of *CAP bytes
+ * kept from one call to the next (grown with realloc when too small; the
+ * caller frees it). Returns 0, or -1 when out of memory (*BUF unchanged).
+ */
+int anju_keep(char **buf, size_t *cap, const char *s, size_t len);
+
 #endif

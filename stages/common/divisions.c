@@ -1237,14 +1237,14 @@ same_county(const struct codeset *s)
 	return true;
 }
 
-/* Whether S holds a code under the same parent (the level above LEVEL)
- * as CODE. */
+/* Whether the first N codes of S hold one under the same parent (the
+ * level above LEVEL) as CODE. */
 static bool
-shares_parent(const struct codeset *s, int level, const char *code)
+shares_parent(const struct codeset *s, size_t n, int level, const char *code)
 {
 	size_t i;
 
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < n; i++)
 		if (strncmp(s->code[i], code, code_len[level - 1]) == 0)
 			return true;
 	return false;
@@ -1269,7 +1269,7 @@ find_level(struct divisions *d, int level, const char *name,
 {
 	struct codeset variants = {0};
 	char key[KEY_MAX];
-	size_t i, n = parents ? parents->n : 1;
+	size_t i, exact, n = parents ? parents->n : 1;
 	const char *prefix;
 
 	for (i = 0; i < n; i++)
@@ -1299,22 +1299,12 @@ find_level(struct divisions *d, int level, const char *name,
 	if (level == 5 && variants.n > 1)
 		keep_same_kind(village_kind(name), &variants);
 	out->oom |= variants.oom;
-	if (level == 3 || out->n == 0) {
-		for (i = 0; i < variants.n; i++)
+	/* the exact names are OUT's first codes (none for a county here:
+	 * its variants are looked for only for want of one) */
+	exact = out->n;
+	for (i = 0; i < variants.n; i++)
+		if (!shares_parent(out, exact, level, variants.code[i]))
 			set_add(out, variants.code[i], variants.code[i][13]);
-	} else {
-		/* Copies first: OUT grows while it is looked at. */
-		struct codeset exact = {0};
-
-		for (i = 0; i < out->n; i++)
-			set_add(&exact, out->code[i], out->code[i][13]);
-		for (i = 0; i < variants.n; i++)
-			if (!shares_parent(&exact, level, variants.code[i]))
-				set_add(out, variants.code[i],
-				        variants.code[i][13]);
-		out->oom |= exact.oom;
-		free(exact.code);
-	}
 	free(variants.code);
 out:
 	set_unique(out);

@@ -558,17 +558,8 @@ run_close(struct ingest *in)
 static int
 run_open(struct ingest *in, const char *id)
 {
-	size_t n = strlen(id) + 1;
-
-	if (n > in->run_cap) {
-		char *p = realloc(in->run_id, n);
-
-		if (p == NULL)
-			return -1;
-		in->run_id = p;
-		in->run_cap = n;
-	}
-	memcpy(in->run_id, id, n);
+	if (anju_keep(&in->run_id, &in->run_cap, id, strlen(id)) != 0)
+		return -1;
 	in->run_open = true;
 	in->run_head = false;
 	return 0;

@@ -513,20 +513,13 @@ static int
 kept_set(struct kept *k, sqlite3_stmt *st, int col)
 {
 	const char *v = (const char *)sqlite3_column_text(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col) + 1;
 
 	k->s = NULL;
 	if (v == NULL)
 		return 0;
-	if (n > k->cap) {
-		char *p = realloc(k->buf, n);
-
-		if (p == NULL)
-			return -1;
-		k->buf = p;
-		k->cap = n;
-	}
-	memcpy(k->buf, v, n);
+	if (anju_keep(&k->buf, &k->cap, v,
+	              (size_t)sqlite3_column_bytes(st, col)) != 0)
+		return -1;
 	k->s = k->buf;
 	return 0;
 }

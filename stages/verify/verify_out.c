@@ -90,19 +90,12 @@ compare_text(const char *a, size_t alen, const char *b, size_t blen)
 static int
 order_keep(struct order_check *oc, size_t i, const char *v, size_t len)
 {
-	char *p;
-
 	oc->null[i] = v == NULL;
 	oc->len[i] = 0;
 	if (v == NULL)
 		return 0;
-	if (len + 1 > oc->cap[i]) {
-		if ((p = realloc(oc->value[i], len + 1)) == NULL)
-			return -1;
-		oc->value[i] = p;
-		oc->cap[i] = len + 1;
-	}
-	memcpy(oc->value[i], v, len);
+	if (anju_keep(&oc->value[i], &oc->cap[i], v, len) != 0)
+		return -1;
 	oc->len[i] = len;
 	return 0;
 }
